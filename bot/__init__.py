@@ -1,0 +1,1 @@
+"""整改助手: the application (wiring, CLI, services)."""

@@ -1,0 +1,1 @@
+"""Use cases: plain Python over storage; no Telegram types here."""
