@@ -44,3 +44,15 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self.current = self.current + delta
+
+
+@dataclass
+class ShiftedClock:
+    """Real time running from another starting point: the demo lives in its plan's year."""
+
+    start: datetime
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    _origin: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return (self.start + (datetime.now(UTC) - self._origin)).astimezone(UTC)

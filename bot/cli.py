@@ -1,0 +1,298 @@
+"""The `zhenggai` command: run, demo, migrate, import, invite, people, ask."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.services.actor import Actor
+from bot.services.errors import DomainError
+from storage.db import create_engine, create_session_factory
+from storage.migrate import upgrade
+
+CLI_ACTOR = Actor(telegram_user_id=None, chat_id=None, name="命令行", is_admin=True)
+T = TypeVar("T")
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        )
+        raise SystemExit(f"配置有误 / invalid settings: {problems}") from None
+
+
+def with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one use case in a fresh session on a migrated database."""
+    upgrade(settings.database_url)
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def domain_message(error: DomainError) -> str:
+    from handlers.fallback import domain_error_text
+    from handlers.texts import texts_for
+
+    return domain_error_text(texts_for("zh"), error)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if settings.bot_token is None:
+        print(
+            "没有设置 BOT_TOKEN，无法连接 Telegram。请在环境变量或 .env 中设置 BOT_TOKEN；\n"
+            "不连接 Telegram 试用：zhenggai demo（或 make demo）。\n"
+            "BOT_TOKEN is not set. Set it in the environment or .env, "
+            "or try the offline demo: zhenggai demo",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.runner import run
+
+    return asyncio.run(run(settings))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(args.plan, args.as_person, sys.stdin, sys.stdout))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    upgrade(settings.database_url)
+    print("数据库已是最新结构 / database is up to date")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.services.plan_files import read_plan_file
+    from bot.services.plan_store import import_plan
+
+    settings = load_settings()
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"找不到文件 / no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        plan = read_plan_file(path, year=args.year)
+    except DomainError as error:
+        print(domain_message(error), file=sys.stderr)
+        return 2
+    if args.dry_run and args.json:
+        print(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
+        return 0
+
+    async def work(session: AsyncSession) -> Any:
+        return await import_plan(
+            session,
+            CLI_ACTOR,
+            SystemClock(settings.tz),
+            plan.data,
+            path.name,
+            dry_run=args.dry_run,
+        )
+
+    try:
+        summary = with_session(settings, work)
+    except DomainError as error:
+        print(domain_message(error), file=sys.stderr)
+        return 2
+    if args.json:
+        print(
+            json.dumps(
+                {**plan.to_json(), "summary": summary_dict(summary)}, ensure_ascii=False, indent=2
+            )
+        )
+        return 0
+    for warning in plan.warnings:
+        print(f"注意：{warning}")
+    print(summary_text(summary))
+    return 0
+
+
+def summary_dict(summary: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(summary)
+
+
+def summary_text(summary: Any) -> str:
+    head = (
+        "预览（未保存）"
+        if not summary.saved
+        else ("已更新" if summary.updated_existing else "已导入")
+    )
+    lines = [
+        f"{head}：{summary.title}",
+        f"  方面 {summary.aspects}，问题 {summary.problems}，措施 {summary.measures}",
+        f"  新增措施 {len(summary.new_measures)}，修改 {len(summary.changed_measures)}，"
+        f"移出 {len(summary.removed_measures)}",
+        f"  新建人员 {len(summary.new_people)}：{'、'.join(summary.new_people) or '—'}",
+        f"  匹配已有人员 {len(summary.matched_people)}：{'、'.join(summary.matched_people) or '—'}",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from bot.services.people import create_invite
+
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> Any:
+        return await create_invite(
+            session, CLI_ACTOR, SystemClock(settings.tz), args.name, settings.invite_ttl_days
+        )
+
+    try:
+        invite = with_session(settings, work)
+    except DomainError as error:
+        print(domain_message(error), file=sys.stderr)
+        return 2
+    username = args.bot_username or bot_username(settings)
+    expires = invite.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+    if username:
+        print(f"https://t.me/{username}?start={invite.code}")
+    else:
+        print(f"/start {invite.code}")
+        print(
+            "（未设置 BOT_TOKEN，无法得知机器人用户名：请让对方在与机器人的私聊中发送上面这行；"
+            "或用 --bot-username 生成链接）",
+            file=sys.stderr,
+        )
+    print(f"{invite.person.name}，一次性，{expires} 前有效", file=sys.stderr)
+    return 0
+
+
+def bot_username(settings: Settings) -> str | None:
+    """The bot's @username from getMe, when a token is set and the Bot API answers."""
+    token = settings.token_value()
+    if not token:
+        return None
+    from bot.telegram import build_bot
+
+    async def ask() -> str | None:
+        bot = build_bot(token, settings.telegram_api_url)
+        try:
+            me = await asyncio.wait_for(bot.get_me(), 15)
+            return me.username
+        except Exception:  # unreachable or refused: fall back to the bare code
+            logging.getLogger(__name__).warning("could not ask the Bot API for the bot's name")
+            return None
+        finally:
+            await bot.session.close()
+
+    return asyncio.run(ask())
+
+
+def cmd_person_add(args: argparse.Namespace) -> int:
+    from bot.services.people import add_person
+
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> Any:
+        return await add_person(
+            session, CLI_ACTOR, SystemClock(settings.tz), args.name, args.department, args.role
+        )
+
+    try:
+        person = with_session(settings, work)
+    except DomainError as error:
+        print(domain_message(error), file=sys.stderr)
+        return 2
+    print(f"已添加：{person.name}（{person.department or '—'}，{person.role}）")
+    return 0
+
+
+def cmd_people(args: argparse.Namespace) -> int:
+    from bot.services.people import list_people
+
+    settings = load_settings()
+    everyone = with_session(settings, lambda session: list_people(session, CLI_ACTOR))
+    for p in everyone:
+        joined = "已绑定" if p.joined else "未绑定"
+        print(f"{p.name}\t{p.department or '—'}\t{p.role}\t{joined}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zhenggai", description="整改助手: the rectification ledger in Telegram"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+
+    demo = commands.add_parser("demo", help="chat with the bot offline, as any person")
+    demo.add_argument("--plan", type=Path, default=None, help="plan file (default: the example)")
+    demo.add_argument("--as", dest="as_person", default=None, help="start as this person")
+    demo.set_defaults(func=cmd_demo)
+
+    commands.add_parser("migrate", help="create or upgrade the database").set_defaults(
+        func=cmd_migrate
+    )
+
+    imp = commands.add_parser("import", help="import a rectification plan")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change; save nothing")
+    imp.add_argument("--json", action="store_true", help="print the plan as JSON")
+    imp.add_argument("--year", type=int, default=None, help="plan year when the file has none")
+    imp.set_defaults(func=cmd_import)
+
+    invite = commands.add_parser("invite", help="one-time invite link for a person")
+    invite.add_argument("name")
+    invite.add_argument("--bot-username", default=None)
+    invite.set_defaults(func=cmd_invite)
+
+    person = commands.add_parser("person", help="manage people")
+    person_commands = person.add_subparsers(dest="person_command", required=True)
+    add = person_commands.add_parser("add", help="add a person")
+    add.add_argument("name")
+    add.add_argument("--department", default=None)
+    add.add_argument("--role", choices=["staff", "leader", "office"], default="staff")
+    add.set_defaults(func=cmd_person_add)
+
+    commands.add_parser("people", help="list people").set_defaults(func=cmd_people)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG
+        if args.verbose
+        else (logging.WARNING if args.command == "demo" else logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""`zhenggai run`: migrate, reach the Bot API (retrying), then long-poll until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+
+from bot.app import build_dispatcher, set_commands
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.telegram import build_bot, install_redaction
+from storage.db import create_engine, create_session_factory
+from storage.migrate import upgrade_async
+
+logger = logging.getLogger(__name__)
+
+STARTUP_RETRY_FIRST = 1.0
+STARTUP_RETRY_MAX = 30.0
+UNREACHABLE = (
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramRetryAfter,
+    OSError,
+    asyncio.TimeoutError,
+)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def connect(bot: Bot, settings: Settings, stop: asyncio.Event) -> bool:
+    """getMe, drop a stale webhook, set the command menus; retry while the API is unreachable.
+
+    Returns False when asked to stop before the Bot API answered.
+    """
+    delay = STARTUP_RETRY_FIRST
+    while not stop.is_set():
+        try:
+            me = await bot.get_me()
+            await bot.delete_webhook(drop_pending_updates=False)
+            await set_commands(bot)
+        except UNREACHABLE as error:
+            logger.warning(
+                "Bot API at %s not reachable (%s); retrying in %.0f s",
+                settings.telegram_api_url,
+                type(error).__name__,
+                delay,
+            )
+            await _wait(stop, delay)
+            delay = min(delay * 2, STARTUP_RETRY_MAX)
+            continue
+        logger.info("connected as @%s", me.username)
+        return True
+    return False
+
+
+async def run(settings: Settings) -> int:
+    token = settings.token_value()
+    if not token:
+        raise ValueError("BOT_TOKEN is required")
+    install_redaction(token)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    clock = SystemClock(settings.tz)
+    dispatcher = build_dispatcher(settings, create_session_factory(engine), clock)
+    bot = build_bot(token, settings.telegram_api_url)
+    try:
+        try:
+            if not await connect(bot, settings, stop):
+                return 0
+        except TelegramUnauthorizedError:
+            logger.error("the Bot API refused the token (401 Unauthorized): check BOT_TOKEN")
+            return 2
+        # Updates are handled one at a time, in order: an update is confirmed to Telegram only
+        # after the previous one was handled, so a crash leaves it to be delivered again.
+        polling = asyncio.create_task(
+            dispatcher.start_polling(
+                bot,
+                handle_as_tasks=False,
+                handle_signals=False,
+                close_bot_session=False,
+                polling_timeout=settings.polling_timeout,
+            )
+        )
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set() and not polling.done():
+            logger.info("stopping")
+            with contextlib.suppress(RuntimeError):
+                await dispatcher.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(polling, 10)
+        stopping.cancel()
+        if polling.done() and not polling.cancelled() and polling.exception():
+            raise polling.exception()  # type: ignore[misc]
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+    logger.info("stopped")
+    return 0

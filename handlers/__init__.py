@@ -1,0 +1,32 @@
+"""Telegram presentation: one router per feature; each call builds fresh routers."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import (
+    admin,
+    decisions,
+    extension,
+    fallback,
+    measures,
+    overview,
+    reporting,
+    start,
+)
+
+
+def get_routers() -> list[Router]:
+    """Routers in the order they are asked; the fallback comes last."""
+    return [
+        fallback.errors_router(),
+        start.router(),
+        start.strangers_router(),
+        admin.router(),
+        measures.router(),
+        decisions.router(),
+        extension.router(),
+        overview.router(),
+        reporting.router(),
+        fallback.router(),
+    ]

@@ -1,0 +1,82 @@
+"""/my and the measure view."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.services import ledger
+from bot.services.actor import Actor
+from handlers import keyboards, render
+from handlers.callbacks import MeasureCb
+from handlers.filters import Registered
+from handlers.sending import answer_long, send_long
+from handlers.texts import Texts
+
+
+async def show_measure(
+    query_or_message: CallbackQuery | Message,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    texts: Texts,
+    timezone: ZoneInfo,
+    measure_id: int,
+    full_history: bool = False,
+) -> None:
+    detail = await ledger.measure_detail(session, actor, clock, measure_id)
+    text = render.measure_detail(texts, detail, timezone, full_history=full_history)
+    markup = keyboards.measure_actions(texts, detail)
+    if isinstance(query_or_message, CallbackQuery):
+        await query_or_message.answer()
+        assert query_or_message.message is not None
+        await send_long(query_or_message.bot, query_or_message.message.chat.id, text, markup)
+    else:
+        await answer_long(query_or_message, text, markup)
+
+
+def router() -> Router:
+    r = Router(name=__name__)
+    r.message.filter(F.chat.type == ChatType.PRIVATE, Registered())
+    r.callback_query.filter(Registered())
+
+    @r.message(Command("my"))
+    async def my(
+        message: Message, session: AsyncSession, actor: Actor, clock: Clock, texts: Texts
+    ) -> None:
+        if not actor.is_registered:
+            await message.answer(texts("not_linked"))
+            return
+        groups = await ledger.my_measures(session, actor, clock)
+        await answer_long(
+            message, render.my_measures(texts, groups), keyboards.my_measures(groups)
+        )
+
+    @r.callback_query(MeasureCb.filter(F.action.in_({"view", "history"})))
+    async def view(
+        query: CallbackQuery,
+        callback_data: MeasureCb,
+        session: AsyncSession,
+        actor: Actor,
+        clock: Clock,
+        texts: Texts,
+        timezone: ZoneInfo,
+    ) -> None:
+        await show_measure(
+            query,
+            session,
+            actor,
+            clock,
+            texts,
+            timezone,
+            callback_data.id,
+            full_history=callback_data.action == "history",
+        )
+
+    return r
