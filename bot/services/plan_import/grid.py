@@ -1,0 +1,46 @@
+"""A table as the ledger reader sees it, whether it came from a sheet or a Word table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    """A cell; a cell covered by a merge carries the merge's value and the merge's origin."""
+
+    value: object = None
+    origin: Position | None = None
+    # a date cell's text as the sheet displays it
+    shown: str | None = None
+
+
+EMPTY_CELL = GridCell()
+
+
+@dataclass
+class Grid:
+    """Rows of cells, 0-based; `row_offset` turns an index into the row number people see."""
+
+    name: str
+    rows: list[list[GridCell]]
+    location_prefix: str = ""
+    row_offset: int = 1
+    # doubts found while reading the file, keyed by row index (formulas without a value…)
+    cell_notes: dict[Position, str] = field(default_factory=dict)
+
+    def cell(self, row: int, column: int) -> GridCell:
+        cells = self.rows[row]
+        return cells[column] if column < len(cells) else EMPTY_CELL
+
+    def location(self, row: int) -> str:
+        return f"{self.location_prefix}第{row + self.row_offset}行"
+
+    def origin(self, row: int, column: int) -> Position:
+        return self.cell(row, column).origin or (row, column)
+
+    @property
+    def width(self) -> int:
+        return max((len(cells) for cells in self.rows), default=0)

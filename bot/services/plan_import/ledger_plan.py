@@ -1,0 +1,65 @@
+"""A plan from one or more ledger tables: title, plan year, aspects, doubts."""
+
+from __future__ import annotations
+
+from bot.services.plan_import.errors import PlanImportError
+from bot.services.plan_import.grid import Grid
+from bot.services.plan_import.headers import HeaderMatch
+from bot.services.plan_import.ledger_table import (
+    LedgerReader,
+    title_above,
+    year_from_deadlines,
+    year_from_texts,
+)
+from bot.services.plan_import.model import Doubt, ParsedPlan, PlanAspect
+
+LedgerTable = tuple[Grid, HeaderMatch, str | None]
+
+
+def ledger_plan(
+    tables: list[LedgerTable],
+    source_name: str,
+    year: int | None,
+    doubts: list[Doubt],
+    title: str | None = None,
+    title_texts: list[str] | None = None,
+) -> ParsedPlan:
+    """Read ledger tables (each with the aspect that heads it, if any) into one plan.
+
+    The plan year comes from the title or subtitle ("2022年"), else from the deadlines that
+    state a year, else from `year`; dates without a year ("6月底前") belong to it.
+    """
+    first_grid, first_header, _ = tables[0]
+    sheet_title, texts = title_above(first_grid, first_header)
+    title = title or sheet_title
+    texts = (title_texts or []) + texts
+    plan_year = year_from_texts(texts)
+    if plan_year is None:
+        plan_year = next(
+            (y for grid, header, _ in tables if (y := year_from_deadlines(grid, header))), None
+        )
+    plan_year = plan_year or year
+    aspects: list[PlanAspect] = []
+    for grid, header, first_aspect in tables:
+        table_aspects, table_doubts = LedgerReader(grid, header, plan_year).read(first_aspect)
+        doubts.extend(table_doubts)
+        for aspect in table_aspects:
+            if aspects and aspects[-1].title == aspect.title:
+                # a table continued after a page break or a second table under one aspect
+                aspects[-1] = PlanAspect(aspect.title, aspects[-1].problems + aspect.problems)
+            else:
+                aspects.append(aspect)
+    if not aspects:
+        raise_empty_ledger(first_grid)
+    if plan_year is None:
+        message = "未能确定方案年份，没有年份的时限（如“6月底前”）无法换算"
+        doubts.append(Doubt("year", None, message))
+    return ParsedPlan.build(aspects, doubts, title, plan_year, source_name)
+
+
+def raise_empty_ledger(grid: Grid) -> None:
+    raise PlanImportError(
+        "empty",
+        f"“{grid.name}”有表头，但表头下面没有任何问题或整改措施。",
+        f"“{grid.name}” has a ledger header but no problems or measures under it.",
+    )
