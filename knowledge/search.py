@@ -1,0 +1,292 @@
+"""Answering a question from a built index: direct article lookups first, then ranked search.
+
+Scores are normalised BM25: the share of the question's weight (idf of each idea, its synonyms
+counted) that a passage covers, mixed with the same for character bigrams (typos, odd
+segmentation). A passage covering little of the question is never offered as an answer.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from knowledge.bm25 import Concept, LexicalIndex, Variant
+from knowledge.catalog import Catalog, Mention, squash
+from knowledge.model import Hit, MissingArticle, Passage, SearchResult
+from knowledge.query import ArticleRef, article_refs, clean_question, meaningful_chars
+from knowledge.synonyms import COLLOQUIAL, GENERIC, STOPWORDS, SYNONYM_GROUPS
+from knowledge.terms import BIGRAM_PREFIX, Analyzer, bigrams, is_wordlike, normalise
+from knowledge.typos import TypoIndex
+
+ANSWER_THRESHOLD = 0.6
+TIE_BREAK = 0.1
+BIGRAM_FACTOR = 0.7
+# A question naming a document is answered from it with a lower bar.
+NAMED_THRESHOLD = 0.45
+NAMED_BOOST = 0.35
+SYNONYM_FACTOR = 0.8
+COLLOQUIAL_FACTOR = 0.75
+# Words the folder never uses still count against a passage, a little less than the rarest term.
+UNKNOWN_WORD_SHARE = 0.6
+GENERIC_FACTOR = 0.5
+TYPO_FACTOR = 0.6
+LOCAL_PENALTY = 0.88
+PLACES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
+          "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
+          "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆")
+
+NO_BASIS_SUGGESTIONS = [
+    "换个说法，尽量用法规里的词，例如“捐赠款物”“住宿费标准”“法律责任”。",
+    "写明法规名称和条号，例如“红十字会法第二十条”或“慈善法 第22条”。",
+    "知识库里可能没有这份文件：请管理员把本单位的制度文件（md、txt、docx）加入知识库。",
+]
+BAD_INPUT_SUGGESTIONS = [
+    "请用一句完整的话提问，例如“红会收到捐款要开什么票据？”",
+    "也可以直接查条文，例如“红十字会法第十一条”。",
+]
+
+
+@dataclass
+class Corpus:
+    """Everything a search needs; replaced as a whole on reload."""
+
+    passages: list[Passage]
+    index: LexicalIndex
+    analyzer: Analyzer
+    catalog: Catalog
+    articles: dict[str, dict[int, int]]  # file -> article number -> unit id
+    article_counts: dict[str, int]
+    titles: dict[str, str]
+    by_id: dict[str, int] = field(default_factory=dict)
+    typos: TypoIndex = field(default_factory=lambda: TypoIndex(()))
+    local_places: dict[str, str] = field(default_factory=dict)  # file -> place its title starts with
+
+
+def synonym_table() -> dict[str, list[tuple[str, float]]]:
+    table: dict[str, list[tuple[str, float]]] = {}
+    for group in SYNONYM_GROUPS:
+        words = [normalise(word) for word in group]
+        for word in words:
+            entry = table.setdefault(word, [])
+            entry.extend((other, SYNONYM_FACTOR) for other in words if other != word)
+    for key, targets in COLLOQUIAL.items():
+        entry = table.setdefault(normalise(key), [])
+        entry.extend((normalise(target), COLLOQUIAL_FACTOR) for target in targets)
+    return table
+
+
+SYNONYMS = synonym_table()
+
+
+class Searcher:
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    # -- public -------------------------------------------------------------------------------
+
+    def search(self, question: str, top: int) -> SearchResult:
+        top = max(1, top)
+        cleaned = clean_question(question)
+        if meaningful_chars(cleaned) < 2:
+            return SearchResult(question, False, [], "bad_input", suggestions=BAD_INPUT_SUGGESTIONS)
+        squashed = squash(cleaned)
+        refs = article_refs(squashed)
+        if refs:
+            lookup = self._lookup(question, squashed, refs)
+            if lookup is not None:
+                return lookup
+        return self._ranked(question, squashed, refs, top)
+
+    # -- direct lookups -------------------------------------------------------------------------
+
+    def _lookup(self, question: str, squashed: str, refs: list[ArticleRef]) -> SearchResult | None:
+        corpus = self.corpus
+        mention = corpus.catalog.name_before(squashed[: refs[0].start])
+        if mention is None:
+            mentions = corpus.catalog.mentions(squashed)
+            mention = mentions[0] if mentions else None
+        if mention is None:
+            return None
+        hits: list[Hit] = []
+        for ref in refs:
+            file = next((f for f in mention.files if ref.number in corpus.articles.get(f, {})), None)
+            if file is None:
+                if hits:
+                    continue
+                return self._missing(question, mention, ref.number)
+            passage = corpus.passages[corpus.articles[file][ref.number]]
+            if passage not in (hit.passage for hit in hits):
+                hits.append(Hit(passage, 1.0, ()))
+        return SearchResult(question, True, hits, "article_lookup")
+
+    def _missing(self, question: str, mention: Mention, number: int) -> SearchResult:
+        corpus = self.corpus
+        files = [f for f in mention.files if corpus.article_counts.get(f)]
+        if not files:
+            return SearchResult(question, False, [], "missing_article",
+                                MissingArticle(corpus.titles[mention.files[0]], mention.files[0],
+                                               number, 0), NO_BASIS_SUGGESTIONS[1:2])
+        # Several files for one name (the civil code's parts): report the nearest one.
+        file = min(files, key=lambda f: min(abs(n - number) for n in corpus.articles[f]))
+        missing = MissingArticle(corpus.titles[file], file, number, corpus.article_counts[file])
+        return SearchResult(question, False, [], "missing_article", missing)
+
+    # -- ranked search --------------------------------------------------------------------------
+
+    def _ranked(self, question: str, squashed: str, refs: list[ArticleRef], top: int) -> SearchResult:
+        corpus = self.corpus
+        mentions = corpus.catalog.mentions(squashed)
+        named = {file for mention in mentions for file in mention.files}
+        content = squashed
+        for span in sorted([(m.start, m.end) for m in mentions] + [(r.start, r.end) for r in refs],
+                           reverse=True):
+            content = content[: span[0]] + " " + content[span[1] :]
+        words = self._concepts(content)
+        if not words:
+            if named:
+                return self._document_opening(question, mentions, top)
+            return SearchResult(question, False, [], "no_basis", suggestions=NO_BASIS_SUGGESTIONS)
+        scored = self._score(words, named, squashed)
+        ranked = sorted(scored, key=lambda item: item[1], reverse=True)
+        hits: list[Hit] = []
+        for unit_id, boosted, base in ranked:
+            in_named = corpus.passages[unit_id].file in named
+            if base < (NAMED_THRESHOLD if in_named else ANSWER_THRESHOLD):
+                continue
+            hits.append(self._hit(unit_id, base, words))
+            if len(hits) >= top:
+                break
+        if not hits:
+            return SearchResult(question, False, [], "no_basis",
+                                suggestions=self._suggestions(ranked))
+        return SearchResult(question, True, hits, "search")
+
+    def _document_opening(self, question: str, mentions: list[Mention], top: int) -> SearchResult:
+        corpus = self.corpus
+        ids = [i for i, p in enumerate(corpus.passages) if p.file == mentions[0].files[0]][:top]
+        hits = [Hit(corpus.passages[i], 1.0, ()) for i in ids]
+        return SearchResult(question, bool(hits), hits, "search" if hits else "no_basis")
+
+    def _concepts(self, content: str) -> list[Concept]:
+        index = self.corpus.index
+        concepts: list[Concept] = []
+        seen: set[str] = set()
+        for run in _content_runs(self.corpus.analyzer.words(normalise(content))):
+            for word in run:
+                if word in seen or (len(word) < 2 and word not in SYNONYMS):
+                    continue
+                seen.add(word)
+                concepts.append(self._concept(word, index))
+        return concepts
+
+    def _concept(self, word: str, index: LexicalIndex) -> Concept:
+        variants: dict[tuple[str, ...], float] = {}
+        if word in index:
+            variants[(word,)] = 1.0
+        for other, factor in SYNONYMS.get(word, ()):
+            terms = self._phrase_terms(other)
+            if terms and factor > variants.get(terms, 0.0):
+                variants[terms] = factor
+        if not variants and not self.corpus.analyzer.knows(word):
+            # Not a word at all: most likely a typo ("幕捐") of a word the folder uses.
+            for correction in self.corpus.typos.candidates(word):
+                variants[(correction,)] = TYPO_FACTOR
+        if not variants:
+            # Segmented differently in the texts: its character bigrams, all needed.
+            grams = tuple(g for g in bigrams(word) if g in index)
+            if grams and len(grams) == len(word) - 1:
+                variants[grams] = BIGRAM_FACTOR
+        if variants:
+            weight = statistics.median(_mean_idf(index, terms) for terms in variants)
+        else:
+            # The folder never uses this word: it still counts against every passage.
+            weight = index.max_idf * UNKNOWN_WORD_SHARE
+        if word in GENERIC:
+            weight *= GENERIC_FACTOR
+        return Concept(word, tuple(Variant(t, f) for t, f in variants.items()), weight)
+
+    def _phrase_terms(self, phrase: str) -> tuple[str, ...]:
+        """Index terms for a synonym; a phrase the index splits needs all its words ("+" too)."""
+        index = self.corpus.index
+        terms: list[str] = []
+        for part in phrase.split("+"):
+            if part in index:
+                terms.append(part)
+                continue
+            words = [w for w in self.corpus.analyzer.words(part) if len(w) >= 2]
+            if not words or any(w not in index for w in words):
+                return ()
+            terms.extend(words)
+        return tuple(dict.fromkeys(terms))
+
+    def _score(self, concepts: Sequence[Concept], named: set[str],
+               squashed: str) -> list[tuple[int, float, float]]:
+        """(unit, rank score, coverage) for every unit matching any concept."""
+        corpus = self.corpus
+        total = sum(c.weight for c in concepts)
+        if not total:
+            return []
+        covered, raw = corpus.index.score(concepts)
+        results = []
+        for unit_id, cover in covered.items():
+            coverage = cover / total
+            file = corpus.passages[unit_id].file
+            place = corpus.local_places.get(file)
+            if place is not None and place not in squashed:
+                coverage *= LOCAL_PENALTY
+            # Coverage decides; raw BM25 (repetition, short passages) only breaks near-ties.
+            rank = coverage + TIE_BREAK * raw[unit_id] / total
+            if file in named:
+                rank += NAMED_BOOST
+            results.append((unit_id, rank, coverage))
+        return results
+
+    def _hit(self, unit_id: int, score: float, words: Sequence[Concept]) -> Hit:
+        passage = self.corpus.passages[unit_id]
+        text = normalise(passage.text)
+        terms = []
+        for term in self.corpus.index.matched(words, unit_id):
+            if term.startswith(BIGRAM_PREFIX):
+                term = term[len(BIGRAM_PREFIX) :]
+            if term in text:
+                terms.append(term)
+        return Hit(passage, round(min(score, 1.0), 4), tuple(dict.fromkeys(terms)))
+
+    def _suggestions(self, ranked: list[tuple[int, float, float]]) -> list[str]:
+        suggestions = list(NO_BASIS_SUGGESTIONS)
+        if ranked and ranked[0][2] >= ANSWER_THRESHOLD * 0.6:
+            title = self.corpus.passages[ranked[0][0]].title
+            suggestions.insert(0, f"可以试着在《{title}》里换个问法。")
+        return suggestions
+
+
+def _mean_idf(index: LexicalIndex, terms: tuple[str, ...]) -> float:
+    return sum(index.idf(term) for term in terms) / len(terms)
+
+
+def _content_runs(words: list[str]) -> list[list[str]]:
+    """Meaningful words in runs between stop words; stray single characters are glued together.
+
+    The query dictionary only knows the folder's words, so a word the folder never uses ("护照")
+    comes out as single characters: glued back, it counts as an unknown word instead of vanishing.
+    """
+    runs: list[list[str]] = []
+    current: list[str] = []
+    glued = False  # whether current[-1] is made of single characters
+    for word in words:
+        if not is_wordlike(word) or word in STOPWORDS:
+            if current:
+                runs.append(current)
+            current, glued = [], False
+            continue
+        single = len(word) == 1 and word not in SYNONYMS
+        if single and current and (glued or (len(current[-1]) == 1 and current[-1] not in SYNONYMS)):
+            current[-1] += word
+            glued = True
+            continue
+        current.append(word)
+        glued = single
+    if current:
+        runs.append(current)
+    return runs

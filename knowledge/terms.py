@@ -1,0 +1,143 @@
+"""Turning Chinese text into index terms: jieba words, their dictionary sub-words and char bigrams.
+
+jieba's default dictionary is loaded once per process (quietly). Each index gets its own
+``jieba.Tokenizer`` built from that dictionary plus the folder's domain words, so adding a
+document never changes how an unrelated process segments text. Queries are segmented with a
+compact dictionary (the index vocabulary plus question words) that is stored with the index, so
+a warm start needs no jieba dictionary at all and segments queries exactly as the cold start did.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+
+import jieba
+
+from knowledge.synonyms import COLLOQUIAL, STOPWORDS, SYNONYM_GROUPS
+
+BIGRAM_PREFIX = "~"
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_WORDLIKE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff0-9a-z]")
+_DOMAIN_FREQ = 3000
+_COMMON_FREQ = 5
+
+_base_lock = threading.Lock()
+_base_tokenizer: jieba.Tokenizer | None = None
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case; keeps Chinese punctuation recognisable as such."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _base() -> jieba.Tokenizer:
+    global _base_tokenizer
+    with _base_lock:
+        if _base_tokenizer is None:
+            logging.getLogger("jieba").setLevel(logging.WARNING)
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            _base_tokenizer = tokenizer
+        return _base_tokenizer
+
+
+def domain_words(extra: Iterable[str]) -> list[str]:
+    words = {word for group in SYNONYM_GROUPS for word in group}
+    words.update(COLLOQUIAL)
+    words.update(word for targets in COLLOQUIAL.values() for word in targets)
+    words.update(extra)
+    return sorted(word for word in (normalise(w).strip() for w in words) if len(word) >= 2)
+
+
+class Analyzer:
+    """Segments text for the index and for queries with one fixed dictionary."""
+
+    def __init__(self, freq: dict[str, int], total: int) -> None:
+        self.freq = freq
+        self.total = total
+        self._tokenizer = _tokenizer(freq, total)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"freq": self.freq, "total": self.total}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["freq"], state["total"])  # type: ignore[misc, arg-type]
+
+    @classmethod
+    def full(cls, extra_words: Iterable[str]) -> Analyzer:
+        base = _base()
+        freq = dict(base.FREQ)
+        for word in domain_words(extra_words):
+            _add_word(freq, word, max(freq.get(word) or 0, _DOMAIN_FREQ))
+        return cls(freq, base.total)
+
+    def compact(self, vocabulary: Iterable[str]) -> Analyzer:
+        """A smaller dictionary (rare words dropped) for queries, stored with the index."""
+        keep = set(vocabulary) | set(STOPWORDS) | set(domain_words(()))
+        freq: dict[str, int] = {}
+        for word, count in self.freq.items():
+            # Common words stay too: a question's word the folder never uses ("公积金") must
+            # still come out as one word, to count as unknown rather than vanish.
+            if count and (len(word) == 1 or count >= _COMMON_FREQ or word in keep):
+                _add_word(freq, word, count)
+        return Analyzer(freq, self.total)
+
+    def knows(self, word: str) -> bool:
+        return bool(self.freq.get(word))
+
+    def words(self, text: str) -> list[str]:
+        """jieba accurate-mode words of normalised text (no HMM: deterministic and fast)."""
+        return [word for word in self._tokenizer.cut(text, HMM=False) if word.strip()]
+
+    def index_terms(self, text: str) -> list[str]:
+        text = normalise(text)
+        terms: list[str] = []
+        for word in self.words(text):
+            if not _WORDLIKE.search(word) or word in STOPWORDS:
+                continue
+            if len(word) >= 2:
+                terms.append(word)
+            if len(word) >= 3 and _CJK.search(word):
+                terms.extend(self._sub_words(word))
+        terms.extend(bigrams(text))
+        return terms
+
+    def _sub_words(self, word: str) -> list[str]:
+        found = []
+        for size in range(2, len(word)):
+            for start in range(len(word) - size + 1):
+                piece = word[start : start + size]
+                if self.freq.get(piece) and piece not in STOPWORDS:
+                    found.append(piece)
+        return found
+
+
+def _tokenizer(freq: dict[str, int], total: int) -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = freq
+    tokenizer.total = total
+    tokenizer.initialized = True
+    return tokenizer
+
+
+def _add_word(freq: dict[str, int], word: str, count: int) -> None:
+    freq[word] = count
+    for end in range(1, len(word)):
+        freq.setdefault(word[:end], 0)
+
+
+def bigrams(text: str) -> list[str]:
+    grams = []
+    for run in _CJK_RUN.findall(text):
+        grams.extend(BIGRAM_PREFIX + run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def is_wordlike(word: str) -> bool:
+    return bool(_WORDLIKE.search(word))
