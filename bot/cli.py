@@ -150,7 +150,8 @@ def summary_text(summary: Any) -> str:
         f"  新增措施 {len(summary.new_measures)}，修改 {len(summary.changed_measures)}，"
         f"移出 {len(summary.removed_measures)}",
         f"  新建人员 {len(summary.new_people)}：{'、'.join(summary.new_people) or '—'}",
-        f"  匹配已有人员 {len(summary.matched_people)}：{'、'.join(summary.matched_people) or '—'}",
+        f"  匹配已有人员 {len(summary.matched_people)}："
+        f"{'、'.join(summary.matched_people) or '—'}",
     ]
     return "\n".join(lines)
 

@@ -57,6 +57,7 @@ def demo_clock(year: object) -> Clock:
 
 
 def _read_file(path: Path) -> bytes | None:
+    path = path.expanduser()
     return path.read_bytes() if path.is_file() else None
 
 
@@ -172,7 +173,7 @@ async def run_demo(
                 _, data, sent = terminal.buttons[index]
                 update = updates.callback(user, sent, data)
             elif line.startswith("/file"):
-                path = Path(line[5:].strip()).expanduser()
+                path = Path(line[5:].strip())
                 content = await asyncio.to_thread(_read_file, path)
                 if content is None:
                     out.write("  找不到这个文件。\n")

@@ -24,6 +24,21 @@ NOT_STARTED_WORDS = ("未启动", "未开始", "尚未开始", "还没开始")
 # words that point at a measure without describing it
 FILLER = re.compile(r"那条|这条|那项|这项|措施|整改|事项|的|了|已|，|,|。|；|;|：|:|\s")
 QUESTION = re.compile(r"[?？]|吗|多少|怎么|如何|什么|哪些|能否|可以.*吗|是否")
+# everyday words for what ledgers phrase formally ("报销那条" is the measure on 财务支出审批)
+LEDGER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "报销": ("报账", "支出", "支付", "票据"),
+    "报账": ("报销", "支出", "支付", "票据"),
+    "捐款": ("捐赠款", "善款", "捐赠资金", "捐赠款物"),
+    "善款": ("捐赠款", "捐款", "捐赠资金", "捐赠款物"),
+    "物资": ("捐赠物资", "救助物资", "款物"),
+    "接待": ("公务接待",),
+    "培训": ("学习", "师资"),
+    "学习": ("培训", "理论学习"),
+    "账户": ("专项资金账户", "捐赠账户"),
+    "台账": ("登记入账", "账物"),
+    "制度": ("办法", "规定"),
+    "党建": ("党支部", "组织生活"),
+}
 CANDIDATE_MIN_SCORE = 45.0
 CANDIDATES_MAX = 3
 
@@ -60,6 +75,19 @@ def _score(query: str, measure: Measure) -> float:
     query_bigrams = _bigrams(query)
     overlap = len(query_bigrams & _bigrams(target)) / len(query_bigrams) if query_bigrams else 0
     return max(fuzz.partial_ratio(query, measure.text), 100 * overlap)
+
+
+def _variants(query: str) -> list[str]:
+    variants = [query]
+    for word, alternatives in LEDGER_SYNONYMS.items():
+        if word in query:
+            variants += [query.replace(word, alternative) for alternative in alternatives]
+            variants += list(alternatives)
+    return variants
+
+
+def _best_score(query: str, measure: Measure) -> float:
+    return max(_score(variant, measure) for variant in _variants(query))
 
 
 def read_report(text: str, measures: Sequence[Measure]) -> ReadReport:
@@ -102,7 +130,9 @@ def read_report(text: str, measures: Sequence[Measure]) -> ReadReport:
     head = FILLER.sub("", re.split(r"\s+", query.strip())[0]) if query.strip() else key
     scored = []
     for measure in measures:
-        score = max(_score(key, measure), _score(head, measure) if len(head) >= 2 else 0)
+        score = max(
+            _best_score(key, measure), _best_score(head, measure) if len(head) >= 2 else 0
+        )
         if score >= CANDIDATE_MIN_SCORE:
             scored.append(Candidate(measure.id, measure.code, measure.text, round(score, 1)))
     scored.sort(key=lambda c: -c.score)

@@ -228,6 +228,7 @@ async def import_plan(
         session.add(plan_row)
         await session.flush()
         old = await _existing_measures(session, plan_row.id) if existing_plan else {}
+        old_codes = {m.id: m.code for m in old.values()}
         # free the codes first: a revised plan may shift codes between measures
         for measure in old.values():
             measure.code = f"~{measure.id}"
@@ -254,11 +255,15 @@ async def import_plan(
                         measure,
                         summary,
                     )
+        live_codes = {m.code for m in old.values() if m.id in matched_ids}
+        live_codes.update(summary.new_measures)
         for measure in old.values():
             if measure.id not in matched_ids:
+                code = old_codes[measure.id]
                 measure.deleted_at = now
-                summary.removed_measures.append(measure.code.lstrip("~"))
-                audit.record(session, actor, clock, "measure_removed", measure.id)
+                measure.code = code if code not in live_codes else f"{code}~{measure.id}"
+                summary.removed_measures.append(code)
+                audit.record(session, actor, clock, "measure_removed", measure.id, code=code)
         audit.record(
             session,
             actor,
