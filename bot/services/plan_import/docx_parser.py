@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
+from typing import Any
 
 import docx
 from docx.document import Document
@@ -142,8 +143,7 @@ class _Numbering:
             self.abstract_of[num.get(qn("w:numId"), "")] = _child_value(num, "w:abstractNumId")
 
     def label(self, paragraph: Paragraph) -> str | None:
-        properties = paragraph._p.pPr
-        num_pr = properties.numPr if properties is not None else None
+        num_pr = _numbering_properties(paragraph)
         if num_pr is None or num_pr.numId is None:
             return None
         abstract_id = self.abstract_of.get(str(num_pr.numId.val))
@@ -165,6 +165,20 @@ class _Numbering:
             value = max(counters[index], 1) + start - 1
             text = text.replace(f"%{index + 1}", _format(value, levels.get(index, (fmt,))[0]))
         return text
+
+
+def _numbering_properties(paragraph: Paragraph) -> Any:
+    """The paragraph's own numbering, else its style's (List Number, 标题 with numbering…)."""
+    properties = paragraph._p.pPr
+    if properties is not None and properties.numPr is not None:
+        return properties.numPr
+    style = paragraph.style
+    while style is not None:
+        style_properties = style.element.pPr
+        if style_properties is not None and style_properties.numPr is not None:
+            return style_properties.numPr
+        style = style.base_style
+    return None
 
 
 def _child_value(element: object, tag: str) -> str:

@@ -117,10 +117,12 @@ class LedgerReader:
         self.problem: _ProblemRows | None = None
         self.missing: dict[Column, list[int]] = {c: [] for c in _MISSING_NAMES}
         self.header_texts = {normalise_label(t) for t in header.labels.values()}
+        self.numbers_per_measure = False
 
     def read(self, first_aspect: str | None = None) -> tuple[list[PlanAspect], list[Doubt]]:
         if first_aspect:
             self.aspects.append(_AspectRows(first_aspect))
+        self.numbers_per_measure = self._numbers_per_measure()
         for row in range(self.header.row + 1, len(self.grid.rows)):
             self._row(row)
         self._report_missing()
@@ -128,6 +130,27 @@ class LedgerReader:
             if position[0] > self.header.row:
                 self.doubts.append(Doubt("formula", self.grid.location(position[0]), note))
         return self._finish(), self.doubts
+
+    def _numbers_per_measure(self) -> bool:
+        """Whether 序号 counts measures rather than problems: two rows of one problem (merged or
+        repeated) with different numbers of their own."""
+        problem = self.columns.get(Column.PROBLEM)
+        number = self.columns.get(Column.NUMBER)
+        if problem is None or number is None:
+            return False
+        previous: tuple[object, str, Position, str] | None = None
+        for row in range(self.header.row + 1, len(self.grid.rows)):
+            title = self.text(row, Column.PROBLEM)
+            value = self.text(row, Column.NUMBER)
+            if not title or not value:
+                continue
+            key = (self.grid.origin(row, problem), title, self.grid.origin(row, number), value)
+            if previous is not None:
+                same_problem = key[0] == previous[0] or key[1] == previous[1]
+                if same_problem and key[2] != previous[2] and key[3] != previous[3]:
+                    return True
+            previous = key
+        return False
 
     def text(self, row: int, column: Column) -> str:
         """The field's text in this row; a merge coming from another column (a title or
@@ -140,6 +163,10 @@ class LedgerReader:
     def _row(self, row: int) -> None:
         texts = self._distinct_texts(row)
         if not texts or self._is_repeated_header(texts):
+            return
+        if len(texts) == 1 and self._spans_fields(row):
+            # one text merged across the table: an aspect heading, a signature, a note
+            self._heading_row(row, texts)
             return
         measure = self.text(row, Column.MEASURE) if Column.MEASURE in self.columns else ""
         details = any(self._own_text(row, c) for c in _MISSING_NAMES)
@@ -180,6 +207,10 @@ class LedgerReader:
             if text:
                 texts.append(text)
         return texts
+
+    def _spans_fields(self, row: int) -> bool:
+        filled = [c for c in self.columns.values() if cell_text(self.grid.cell(row, c).value)]
+        return len(filled) >= 2
 
     def _own_text(self, row: int, column: Column) -> str:
         """Text of a cell that starts in this row (not carried down by a merge from above)."""
@@ -251,7 +282,10 @@ class LedgerReader:
             starts = current is None or (
                 bool(title)
                 and origin != current.origin
-                and not (title == current.title and number in ("", *current.number_cells))
+                and not (
+                    title == current.title
+                    and (self.numbers_per_measure or number in ("", *current.number_cells))
+                )
             )
         elif Column.NUMBER in self.columns:
             # no problem column: the 序号 groups the measures
@@ -340,7 +374,7 @@ class LedgerReader:
             )
 
     def _finish(self) -> list[PlanAspect]:
-        numbers_per_measure = any(
+        numbers_per_measure = self.numbers_per_measure or any(
             len({n for n in p.number_cells if n}) > 1 for a in self.aspects for p in a.problems
         )
         aspects: list[PlanAspect] = []
