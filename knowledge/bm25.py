@@ -3,7 +3,8 @@
 Postings hold the saturated, length-normalised term-frequency part of BM25
 (tf·(k1+1) / (tf + k1·norm), about 1 for one occurrence in a passage of average length), so a
 query multiplies by its concept weights and adds. Capped at 1 per concept and divided by the sum
-of the weights, it is the share of the question a passage covers. Arrays keep a 20x folder small in memory and fast to pickle.
+of the weights, it is the share of the question a passage covers. Arrays keep a 20x folder small
+in memory and fast to pickle.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from knowledge.terms import BIGRAM_PREFIX
+from knowledge.terms import BIGRAM_PREFIX, LEAD_PREFIX
 
+_SPECIAL = (BIGRAM_PREFIX, LEAD_PREFIX)
 K1 = 1.2
 # Statute articles differ a lot in length and the long ones (lists of 项) are often the answer:
 # a milder length normalisation than the usual 0.75.
@@ -43,8 +45,8 @@ class Concept:
 class LexicalIndex:
     def __init__(self, unit_terms: Sequence[Sequence[str]]) -> None:
         self.size = len(unit_terms)
-        word_lengths = [sum(1 for t in terms if not t.startswith(BIGRAM_PREFIX)) for terms in unit_terms]
-        gram_lengths = [len(terms) - words for terms, words in zip(unit_terms, word_lengths, strict=True)]
+        word_lengths = [sum(1 for t in terms if t[0] not in _SPECIAL) for terms in unit_terms]
+        gram_lengths = [sum(1 for t in terms if t[0] == BIGRAM_PREFIX) for terms in unit_terms]
         avg_words = (sum(word_lengths) / self.size) if self.size else 1.0
         avg_grams = (sum(gram_lengths) / self.size) if self.size else 1.0
         postings: dict[str, tuple[array, array]] = {}
@@ -75,18 +77,19 @@ class LexicalIndex:
         return term in self.postings
 
     def vocabulary(self) -> Iterable[str]:
-        return (term for term in self.postings if not term.startswith(BIGRAM_PREFIX))
+        return (term for term in self.postings if term[0] not in _SPECIAL)
 
-    def score(self, concepts: Sequence[Concept]) -> tuple[dict[int, float], dict[int, float]]:
-        """Per unit: (coverage, bm25). Coverage caps each concept's match at its weight."""
-        covered: dict[int, float] = {}
-        raw: dict[int, float] = {}
-        for concept in concepts:
-            weight = concept.weight
-            for unit_id, strength in self._best(concept).items():
-                raw[unit_id] = raw.get(unit_id, 0.0) + weight * strength
-                covered[unit_id] = covered.get(unit_id, 0.0) + weight * min(strength, 1.0)
-        return covered, raw
+    def strengths(self, concept: Concept) -> dict[int, float]:
+        """How strongly each unit carries the concept (best variant's factor x tf part)."""
+        return self._best(concept)
+
+    def units_with(self, term: str) -> array:
+        entry = self.postings.get(term)
+        return entry[0] if entry is not None else array("i")
+
+    def has(self, term: str, unit_id: int) -> bool:
+        entry = self.postings.get(term)
+        return entry is not None and _contains(entry[0], unit_id)
 
     def _best(self, concept: Concept) -> dict[int, float]:
         """How strongly each unit carries the concept: its best variant's factor x tf part."""

@@ -25,7 +25,7 @@ from knowledge.loader import (
 from knowledge.model import Document, Passage, ReloadReport, SearchResult
 from knowledge.search import PLACES, Corpus, Searcher
 from knowledge.structure import RawUnit
-from knowledge.terms import Analyzer
+from knowledge.terms import LEAD_CHARS, Analyzer
 from knowledge.typos import TypoIndex
 
 log = logging.getLogger(__name__)
@@ -219,6 +219,7 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
            errors: list[tuple[str, str]]) -> _State:
     passages: list[Passage] = []
     texts: list[str] = []
+    leads: list[str] = []
     documents: dict[str, Document] = {}
     for doc in loaded:
         ids: list[str] = []
@@ -235,6 +236,7 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
                 version=doc.version, text=unit.text, warning=doc.warning, kind=unit.kind,
             ))
             texts.append(" ".join(filter(None, [unit.text, unit.chapter, unit.context])))
+            leads.append(_lead(unit))
         documents[doc.file] = Document(
             file=doc.file, title=doc.title, version=doc.version, warning=doc.warning,
             complete=doc.complete,
@@ -243,10 +245,22 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
             content_hash=doc.content_hash,
         )
     full = Analyzer.full(alias for doc in loaded for alias in doc.aliases)
-    index = LexicalIndex([full.index_terms(text) for text in texts])
+    index = LexicalIndex([full.index_terms(text, lead) for text, lead in zip(texts, leads,
+                                                                           strict=True)])
     analyzer = full.compact(index.vocabulary())
     aliases = {doc.file: list(doc.aliases) for doc in loaded}
-    return _State(hashes, documents, errors, _corpus(passages, loaded, analyzer, aliases, index))
+    corpus = _corpus(passages, loaded, analyzer, aliases, index)
+    corpus.title_terms = {doc.file: frozenset(full.index_terms(doc.title)) for doc in loaded}
+    return _State(hashes, documents, errors, corpus)
+
+
+def _lead(unit: RawUnit) -> str:
+    if unit.kind == "row":
+        return unit.row or ""
+    text = unit.text
+    if unit.article and text.startswith(unit.article):
+        text = text[len(unit.article) :]
+    return text.strip()[:LEAD_CHARS]
 
 
 def _corpus(passages: list[Passage], loaded: list[LoadedDocument], analyzer: Analyzer,
@@ -260,8 +274,13 @@ def _corpus(passages: list[Passage], loaded: list[LoadedDocument], analyzer: Ana
         place = next((p for p in PLACES if squash(doc.title).startswith(p)), None)
         if place:
             local_places[doc.file] = place
+    file_units: dict[str, tuple[int, int]] = {}
+    for unit_id, passage in enumerate(passages):
+        start, _ = file_units.get(passage.file, (unit_id, unit_id))
+        file_units[passage.file] = (start, unit_id + 1)
     return Corpus(
         passages=passages,
+        file_units=file_units,
         index=index or LexicalIndex([]),
         analyzer=analyzer,
         catalog=Catalog(aliases),

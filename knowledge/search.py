@@ -15,12 +15,17 @@ from knowledge.bm25 import Concept, LexicalIndex, Variant
 from knowledge.catalog import Catalog, Mention, squash
 from knowledge.model import Hit, MissingArticle, Passage, SearchResult
 from knowledge.query import ArticleRef, article_refs, clean_question, meaningful_chars
-from knowledge.synonyms import COLLOQUIAL, GENERIC, STOPWORDS, SYNONYM_GROUPS
-from knowledge.terms import BIGRAM_PREFIX, Analyzer, bigrams, is_wordlike, normalise
+from knowledge.synonyms import COLLOQUIAL, GENERIC, PHRASES, STOPWORDS, SYNONYM_GROUPS
+from knowledge.terms import BIGRAM_PREFIX, LEAD_PREFIX, Analyzer, bigrams, is_wordlike, normalise
 from knowledge.typos import TypoIndex
 
-ANSWER_THRESHOLD = 0.6
-TIE_BREAK = 0.1
+ANSWER_THRESHOLD = 0.62
+TIE_BREAK = 0.05
+LEAD_BONUS = 0.08
+PHRASE_BONUS = 0.1
+PHRASE_CANDIDATES = 40
+# A word of a document's title counts this much for every passage of the document.
+TITLE_FACTOR = 0.5
 BIGRAM_FACTOR = 0.7
 # A question naming a document is answered from it with a lower bar.
 NAMED_THRESHOLD = 0.45
@@ -28,10 +33,16 @@ NAMED_BOOST = 0.35
 SYNONYM_FACTOR = 0.8
 COLLOQUIAL_FACTOR = 0.75
 # Words the folder never uses still count against a passage, a little less than the rarest term.
-UNKNOWN_WORD_SHARE = 0.6
+UNKNOWN_WORD_SHARE = 0.85
 GENERIC_FACTOR = 0.5
+IMPLIED_WEIGHT = 0.6
+SUBWORD_FACTOR = 0.85
+# A passage matching at least this many of the question's topic words needs less coverage.
+MATCHED_TOPICS = 2
+LOW_THRESHOLD = 0.45
+STRONG_MATCH = 0.5
 TYPO_FACTOR = 0.6
-LOCAL_PENALTY = 0.88
+LOCAL_PENALTY = 0.85
 PLACES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
           "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
           "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆")
@@ -47,6 +58,9 @@ BAD_INPUT_SUGGESTIONS = [
 ]
 
 
+Scored = tuple[int, float, float, int]  # unit id, rank score, coverage, topic words matched
+
+
 @dataclass
 class Corpus:
     """Everything a search needs; replaced as a whole on reload."""
@@ -60,6 +74,8 @@ class Corpus:
     titles: dict[str, str]
     by_id: dict[str, int] = field(default_factory=dict)
     typos: TypoIndex = field(default_factory=lambda: TypoIndex(()))
+    file_units: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> unit id range
+    title_terms: dict[str, frozenset[str]] = field(default_factory=dict)
     local_places: dict[str, str] = field(default_factory=dict)  # file -> place its title starts with
 
 
@@ -149,12 +165,13 @@ class Searcher:
             return SearchResult(question, False, [], "no_basis", suggestions=NO_BASIS_SUGGESTIONS)
         scored = self._score(words, named, squashed)
         ranked = sorted(scored, key=lambda item: item[1], reverse=True)
+        ranked = self._phrase_bonus(ranked, content)
         hits: list[Hit] = []
-        for unit_id, boosted, base in ranked:
+        for unit_id, _rank, coverage, topics in ranked:
             in_named = corpus.passages[unit_id].file in named
-            if base < (NAMED_THRESHOLD if in_named else ANSWER_THRESHOLD):
+            if not _answers(coverage, topics, in_named):
                 continue
-            hits.append(self._hit(unit_id, base, words))
+            hits.append(self._hit(unit_id, coverage, words))
             if len(hits) >= top:
                 break
         if not hits:
@@ -172,13 +189,32 @@ class Searcher:
         index = self.corpus.index
         concepts: list[Concept] = []
         seen: set[str] = set()
-        for run in _content_runs(self.corpus.analyzer.words(normalise(content))):
+        text = normalise(content)
+        for run in _content_runs(self.corpus.analyzer.words(text)):
             for word in run:
                 if word in seen or (len(word) < 2 and word not in SYNONYMS):
                     continue
                 seen.add(word)
                 concepts.append(self._concept(word, index))
+        for phrase, targets in PHRASES.items():
+            if phrase in text:
+                concept = self._implied(phrase, targets, index)
+                if concept is not None:
+                    concepts.append(concept)
         return concepts
+
+    def _implied(self, phrase: str, targets: tuple[str, ...], index: LexicalIndex
+                 ) -> Concept | None:
+        """A concept the question implies by an idiom ("从哪来" → 来源), weighted lower."""
+        variants = {}
+        for target in targets:
+            terms = self._phrase_terms(normalise(target))
+            if terms:
+                variants[terms] = COLLOQUIAL_FACTOR
+        if not variants:
+            return None
+        weight = statistics.median(_mean_idf(index, terms) for terms in variants) * IMPLIED_WEIGHT
+        return Concept(phrase, tuple(Variant(t, f) for t, f in variants.items()), weight)
 
     def _concept(self, word: str, index: LexicalIndex) -> Concept:
         variants: dict[tuple[str, ...], float] = {}
@@ -188,6 +224,11 @@ class Searcher:
             terms = self._phrase_terms(other)
             if terms and factor > variants.get(terms, 0.0):
                 variants[terms] = factor
+        if len(word) >= 3:
+            # A long word also counts when its parts appear separately (北京市红十字会).
+            parts = self._parts(word)
+            if len(parts) >= 2 and variants.get(parts, 0.0) < SUBWORD_FACTOR:
+                variants[parts] = SUBWORD_FACTOR
         if not variants and not self.corpus.analyzer.knows(word):
             # Not a word at all: most likely a typo ("幕捐") of a word the folder uses.
             for correction in self.corpus.typos.candidates(word):
@@ -206,6 +247,21 @@ class Searcher:
             weight *= GENERIC_FACTOR
         return Concept(word, tuple(Variant(t, f) for t, f in variants.items()), weight)
 
+    def _parts(self, word: str) -> tuple[str, ...]:
+        """The index words a long word is made of, by greedy longest match from the left."""
+        index = self.corpus.index
+        parts: list[str] = []
+        start = 0
+        while start < len(word):
+            for end in range(len(word) - (1 if start == 0 else 0), start + 1, -1):
+                if word[start:end] in index:
+                    parts.append(word[start:end])
+                    start = end
+                    break
+            else:
+                return ()
+        return tuple(parts)
+
     def _phrase_terms(self, phrase: str) -> tuple[str, ...]:
         """Index terms for a synonym; a phrase the index splits needs all its words ("+" too)."""
         index = self.corpus.index
@@ -221,13 +277,32 @@ class Searcher:
         return tuple(dict.fromkeys(terms))
 
     def _score(self, concepts: Sequence[Concept], named: set[str],
-               squashed: str) -> list[tuple[int, float, float]]:
-        """(unit, rank score, coverage) for every unit matching any concept."""
+               squashed: str) -> list[Scored]:
+        """(unit, rank score, coverage, topic words matched) for every unit matching any."""
         corpus = self.corpus
+        index = corpus.index
         total = sum(c.weight for c in concepts)
         if not total:
             return []
-        covered, raw = corpus.index.score(concepts)
+        covered: dict[int, float] = {}
+        raw: dict[int, float] = {}
+        lead: dict[int, float] = {}
+        topics: dict[int, int] = {}
+        for concept in concepts:
+            strengths = index.strengths(concept)
+            self._title_floor(concept, strengths)
+            weight = concept.weight
+            topical = concept.label not in GENERIC and concept.label not in PHRASES
+            for unit_id, strength in strengths.items():
+                raw[unit_id] = raw.get(unit_id, 0.0) + weight * strength
+                covered[unit_id] = covered.get(unit_id, 0.0) + weight * min(strength, 1.0)
+                if topical and strength >= STRONG_MATCH:
+                    topics[unit_id] = topics.get(unit_id, 0) + 1
+            for variant in concept.variants:
+                if len(variant.terms) == 1:
+                    for unit_id in index.units_with(LEAD_PREFIX + variant.terms[0]):
+                        if unit_id in strengths:
+                            lead[unit_id] = max(lead.get(unit_id, 0.0), weight)
         results = []
         for unit_id, cover in covered.items():
             coverage = cover / total
@@ -235,12 +310,41 @@ class Searcher:
             place = corpus.local_places.get(file)
             if place is not None and place not in squashed:
                 coverage *= LOCAL_PENALTY
-            # Coverage decides; raw BM25 (repetition, short passages) only breaks near-ties.
-            rank = coverage + TIE_BREAK * raw[unit_id] / total
+            # Coverage decides; the rest (repetition, subject of the article) orders near-ties.
+            rank = coverage + (TIE_BREAK * raw[unit_id] + LEAD_BONUS * lead.get(unit_id, 0.0)) / total
             if file in named:
                 rank += NAMED_BOOST
-            results.append((unit_id, rank, coverage))
+            results.append((unit_id, rank, coverage, topics.get(unit_id, 0)))
         return results
+
+    def _title_floor(self, concept: Concept, strengths: dict[int, float]) -> None:
+        """A word of the document's title counts, weakly, for each of its passages (红会 → 红十字会法)."""
+        corpus = self.corpus
+        for file, terms in corpus.title_terms.items():
+            factor = max((v.factor for v in concept.variants if set(v.terms) <= terms), default=0.0)
+            if not factor:
+                continue
+            floor = factor * TITLE_FACTOR
+            start, end = corpus.file_units[file]
+            for unit_id in range(start, end):
+                if strengths.get(unit_id, 0.0) < floor:
+                    strengths[unit_id] = floor
+
+    def _phrase_bonus(self, ranked: list[Scored], content: str) -> list[Scored]:
+        """Re-rank the leaders by how much of the question's wording they contain verbatim."""
+        index = self.corpus.index
+        grams = [g for g in dict.fromkeys(bigrams(normalise(content))) if g in index]
+        if not grams:
+            return ranked
+        weights = {g: index.idf(g) for g in grams}
+        total = sum(weights.values())
+        head = ranked[:PHRASE_CANDIDATES]
+        rescored = []
+        for unit_id, rank, coverage, topics in head:
+            present = sum(w for g, w in weights.items() if index.has(g, unit_id))
+            rescored.append((unit_id, rank + PHRASE_BONUS * present / total, coverage, topics))
+        rescored.sort(key=lambda item: item[1], reverse=True)
+        return rescored + ranked[PHRASE_CANDIDATES:]
 
     def _hit(self, unit_id: int, score: float, words: Sequence[Concept]) -> Hit:
         passage = self.corpus.passages[unit_id]
@@ -253,12 +357,19 @@ class Searcher:
                 terms.append(term)
         return Hit(passage, round(min(score, 1.0), 4), tuple(dict.fromkeys(terms)))
 
-    def _suggestions(self, ranked: list[tuple[int, float, float]]) -> list[str]:
+    def _suggestions(self, ranked: list[Scored]) -> list[str]:
         suggestions = list(NO_BASIS_SUGGESTIONS)
         if ranked and ranked[0][2] >= ANSWER_THRESHOLD * 0.6:
             title = self.corpus.passages[ranked[0][0]].title
             suggestions.insert(0, f"可以试着在《{title}》里换个问法。")
         return suggestions
+
+
+def _answers(coverage: float, topics: int, in_named: bool) -> bool:
+    """Whether a passage covers enough of the question to be offered as its answer."""
+    if in_named:
+        return coverage >= NAMED_THRESHOLD
+    return coverage >= ANSWER_THRESHOLD or (coverage >= LOW_THRESHOLD and topics >= MATCHED_TOPICS)
 
 
 def _mean_idf(index: LexicalIndex, terms: tuple[str, ...]) -> float:

@@ -20,6 +20,9 @@ import jieba
 from knowledge.synonyms import COLLOQUIAL, STOPWORDS, SYNONYM_GROUPS
 
 BIGRAM_PREFIX = "~"
+# Words in the opening of a unit (its subject: "活体器官的接受人限于…") are indexed again with this.
+LEAD_PREFIX = "^"
+LEAD_CHARS = 24
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _WORDLIKE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff0-9a-z]")
@@ -95,7 +98,13 @@ class Analyzer:
         """jieba accurate-mode words of normalised text (no HMM: deterministic and fast)."""
         return [word for word in self._tokenizer.cut(text, HMM=False) if word.strip()]
 
-    def index_terms(self, text: str) -> list[str]:
+    def index_terms(self, text: str, lead: str = "") -> list[str]:
+        terms = self._terms(text)
+        if lead:
+            terms.extend(LEAD_PREFIX + t for t in self._terms(lead) if t[0] != BIGRAM_PREFIX)
+        return terms
+
+    def _terms(self, text: str) -> list[str]:
         text = normalise(text)
         terms: list[str] = []
         for word in self.words(text):
