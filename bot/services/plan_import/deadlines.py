@@ -97,7 +97,7 @@ def _read_text(text: str, plan_year: int | None) -> Deadline:
             note = f"含多个日期，按最晚的{last.isoformat()}理解"
         return Deadline("date", last, text, then_ongoing=ongoing, note=note)
     if found.note:
-        return Deadline("unknown", raw=text, note=found.note)
+        return Deadline("unknown", raw=text, then_ongoing=ongoing, note=found.note)
     if immediate:
         return Deadline("immediate", raw=text, then_ongoing=ongoing)
     if ongoing:

@@ -6,7 +6,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.services.plan_import.outline_markers import find_item_labels, match_marker
+from bot.services.plan_import.outline_markers import match_marker, starts_with_item_label
 
 _HTML_HINT = re.compile(
     r"</?(?:p|div|br|span|h[1-6]|li|ul|ol|table|tr|td|strong|b|font|section)\b", re.IGNORECASE
@@ -73,7 +73,7 @@ def join_wrapped(text: str) -> str:
         return ""
     joined = lines[0]
     for line in lines[1:]:
-        starts_item = match_marker(line) is not None or find_item_labels(line[:3])[0]
+        starts_item = match_marker(line) is not None or starts_with_item_label(line)
         if starts_item:
             joined += "\n" + line
         elif joined[-1].isascii() and line[0].isascii():

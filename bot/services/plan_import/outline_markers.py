@@ -58,6 +58,11 @@ def match_marker(line: str) -> Marker | None:
     return None
 
 
+def starts_with_item_label(line: str) -> bool:
+    """Whether a line begins with 一是/二是/其一，…"""
+    return _ITEM_LABEL.match(line) is not None
+
+
 @dataclass(frozen=True)
 class ItemLabel:
     start: int
