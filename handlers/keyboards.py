@@ -59,29 +59,28 @@ def measure_actions(t: Texts, detail: MeasureDetail) -> InlineKeyboardMarkup:
                     text=t("btn_refuse_extension"),
                     callback_data=DecisionCb(action="no", id=pending.id),
                 )
+    if detail.evidence_count:
+        builder.button(text=t("btn_files"), callback_data=MeasureCb(action="files", id=measure_id))
     builder.button(text=t("btn_history"), callback_data=MeasureCb(action="history", id=measure_id))
     builder.adjust(2)
     return builder.as_markup()
 
 
-def decision(t: Texts, decision_id: int, kind: str) -> InlineKeyboardMarkup:
+def decision(
+    t: Texts, decision_id: int, kind: str, measure_id: int | None = None
+) -> InlineKeyboardMarkup:
     accept, refuse = (
         ("btn_accept", "btn_send_back")
         if kind == "close"
         else ("btn_approve_extension", "btn_refuse_extension")
     )
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=t(accept), callback_data=DecisionCb(action="ok", id=decision_id).pack()
-                ),
-                InlineKeyboardButton(
-                    text=t(refuse), callback_data=DecisionCb(action="no", id=decision_id).pack()
-                ),
-            ]
-        ]
-    )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t(accept), callback_data=DecisionCb(action="ok", id=decision_id))
+    builder.button(text=t(refuse), callback_data=DecisionCb(action="no", id=decision_id))
+    if measure_id is not None:
+        builder.button(text=t("btn_view"), callback_data=MeasureCb(action="view", id=measure_id))
+    builder.adjust(2)
+    return builder.as_markup()
 
 
 def draft(t: Texts, status_choice: bool, close_choice: bool) -> InlineKeyboardMarkup:

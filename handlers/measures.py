@@ -79,4 +79,33 @@ def router() -> Router:
             full_history=callback_data.action == "history",
         )
 
+    @r.callback_query(MeasureCb.filter(F.action == "files"))
+    async def files(
+        query: CallbackQuery,
+        callback_data: MeasureCb,
+        session: AsyncSession,
+        actor: Actor,
+        clock: Clock,
+        texts: Texts,
+        timezone: ZoneInfo,
+    ) -> None:
+        """Sends the evidence on file back into the chat, each with who added it and when."""
+        detail = await ledger.measure_detail(session, actor, clock, callback_data.id)
+        items = await ledger.evidence_files(session, actor, callback_data.id)
+        await query.answer()
+        assert query.message is not None
+        chat_id = query.message.chat.id
+        for item in items:
+            caption = texts(
+                "evidence_caption",
+                code=detail.line.code,
+                name=item.file_name or texts("evidence_photo"),
+                who=item.author or "—",
+                at=render.local_time(item.added_at, timezone),
+            )
+            if item.kind == "photo":
+                await query.bot.send_photo(chat_id, item.file_id, caption=caption)
+            else:
+                await query.bot.send_document(chat_id, item.file_id, caption=caption)
+
     return r

@@ -27,7 +27,7 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
     markup = None
     if notice.kind in DECISION_KINDS and notice.decision_id is not None:
         kind = "close" if notice.kind == "close_requested" else "extension"
-        markup = keyboards.decision(t, notice.decision_id, kind)
+        markup = keyboards.decision(t, notice.decision_id, kind, notice.measure_id)
     return text, markup
 
 

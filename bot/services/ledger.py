@@ -288,6 +288,33 @@ async def measure_detail(
     )
 
 
+@dataclass(frozen=True)
+class EvidenceFile:
+    kind: str
+    file_id: str
+    file_name: str | None
+    file_size: int | None
+    author: str | None
+    added_at: datetime
+
+
+async def evidence_files(
+    session: AsyncSession, actor: Actor, measure_id: int
+) -> list[EvidenceFile]:
+    """The evidence on file for a measure the actor may see, oldest first."""
+    measure, _ = await visible_measure(session, actor, measure_id)
+    rows = await repo.evidence_for(session, measure.id)
+    authors = {
+        p.id: p.name for p in await repo.people_by_ids(session, [r.author_id for r in rows])
+    }
+    return [
+        EvidenceFile(
+            r.kind, r.file_id, r.file_name, r.file_size, authors.get(r.author_id), r.created_at
+        )
+        for r in rows
+    ]
+
+
 def scope_query(actor: Actor) -> tuple[str, Select[tuple[Measure]]]:
     """What an overview covers: office sees all, a leader the measures they lead."""
     if actor.sees_everything:
