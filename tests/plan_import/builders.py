@@ -411,3 +411,111 @@ def compound_file(stream_names: list[str]) -> bytes:
         entries += entry
     directory = bytes(entries[:sector_size]).ljust(sector_size, b"\x00")
     return bytes(header) + fat_bytes + directory
+
+
+CN = "一二三四五六七八九十"
+OPENING = [
+    "某某局关于巡察反馈问题整改情况的报告",
+    "按照市委统一部署，市委第一巡察组于2023年1月对我局开展了巡察，现将整改情况报告如下。",
+    "一、巡察整改工作开展情况",
+    "（一）提高政治站位。局党组第一时间召开专题会议，成立整改工作领导小组。",
+    "（二）压实整改责任。一是建立台账；二是明确时限。",
+]
+CLOSING = [
+    "三、下一步工作打算",
+    "一是持续巩固整改成果；二是建立长效机制，防止问题反弹。",
+    "欢迎广大干部群众对整改落实情况进行监督。联系电话：0551-1234567。",
+    "某某局",
+    "2023年5月20日",
+]
+
+
+def report_lines(
+    *, problem_marker: str = "({n})", aspect_marker: str = "（{cn}）", skip: int | None = None
+) -> list[str]:
+    """CANONICAL as a published 整改情况报告: problems and their 一是/二是 share one line."""
+    lines = [*OPENING, "二、巡察反馈问题整改情况"]
+    number = 0
+    for index, aspect in enumerate(CANONICAL):
+        lines.append(aspect_marker.format(cn=CN[index]) + aspect.title)
+        for problem in aspect.problems:
+            number += 1
+            shown = number + 1 if skip is not None and number >= skip else number
+            items = "；".join(f"{CN[i]}是{m.text}" for i, m in enumerate(problem.measures))
+            lines.append(problem_marker.format(n=shown) + f"针对{problem.title}问题。{items}。")
+    return lines + CLOSING
+
+
+def plan_document_lines() -> list[str]:
+    """CANONICAL as a 整改方案: numbered measures under 整改措施：, each with its people."""
+    lines = [
+        "某某局巡察反馈意见整改方案",
+        "为认真落实巡察反馈意见，制定本方案。",
+        "一、指导思想",
+        "以习近平新时代中国特色社会主义思想为指导，坚持问题导向。",
+        "二、整改任务",
+    ]
+    number = 0
+    for index, aspect in enumerate(CANONICAL):
+        lines.append(f"（{CN[index]}）{aspect.title}")
+        for problem in aspect.problems:
+            number += 1
+            lines.append(f"{number}.{problem.title}。")
+            lines.append("整改措施：")
+            for item, m in enumerate(problem.measures, start=1):
+                raw = m.expected_raw
+                lines.append(f"（{item}）{m.text}。")
+                lines.append(
+                    f"责任领导：{m.leader}  责任单位：{m.department}  责任人：{m.owner}  "
+                    f"完成时限：{raw}"
+                )
+    lines += ["三、保障措施", "（一）加强组织领导。", "某某局", "2023年4月1日"]
+    return lines
+
+
+def as_html(lines: list[str]) -> str:
+    """The lines as a web page would carry them."""
+    body = []
+    for line in lines:
+        line = line.replace("，", "，&nbsp;", 1)
+        if line.startswith(("一、", "二、", "三、")):
+            body.append(f'<p style="text-indent:2em"><strong>{line}</strong></p>')
+        else:
+            body.append(f'<p style="text-indent:2em"><span>{line}</span><br/></p>')
+    return (
+        "<html><head><title>整改情况</title><style>p{margin:0}</style>"
+        "<script>var x = '<p>一是不是措施</p>';</script></head><body><div class='article'>"
+        + "\n".join(body)
+        + "</div></body></html>"
+    )
+
+
+def as_markdown(lines: list[str]) -> str:
+    markdown = []
+    for line in lines:
+        if line.startswith(("一、", "二、", "三、")):
+            markdown.append(f"## {line}")
+        elif line.startswith("（") and line[1] in CN:
+            markdown.append(f"### **{line}**")
+        elif line.startswith("（"):
+            markdown.append(f"- {line}")
+        else:
+            markdown.append(line)
+        markdown.append("")
+    return "\n".join(markdown)
+
+
+def sectioned_report_lines(*, numbered_problems: bool = True) -> list[str]:
+    """CANONICAL as a report whose top-level sections are the aspects themselves."""
+    lines = ["某某局巡察整改落实情况通报（2023年）", "现将巡察反馈问题整改情况通报如下。"]
+    number = 0
+    for index, aspect in enumerate(CANONICAL):
+        lines.append(f"{CN[index]}、{aspect.title}")
+        for problem in aspect.problems:
+            number += 1
+            marker = f"（{CN[number - 1]}）" if numbered_problems else ""
+            lines.append(f"{marker}针对{problem.title}的问题")
+            for item, m in enumerate(problem.measures):
+                lines.append(f"{CN[item]}是{m.text}。")
+    lines += ["三、下一步工作", "一是加强督查；二是巩固成果。"]
+    return lines

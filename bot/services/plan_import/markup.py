@@ -24,6 +24,8 @@ _MD_EMPHASIS = re.compile(r"\*\*|__|`+|~~")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
 _SPACES = re.compile(r"[ \t\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
 _RULE = re.compile(r"^[-=*_—\s|:]{3,}$")
+# Full-width punctuation carries its own spacing; a space beside it is a leftover (&nbsp;).
+_SPACE_BY_PUNCTUATION = re.compile(r"(?<=[，。；：、！？）】》”]) +| +(?=[，。；：、！？（【《“])")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ def clean_lines(text: str) -> list[TextLine]:
             heading = len(found[1])
             line = line[found.end() :]
         line = _MD_PREFIX.sub("", line)
-        line = _MD_ESCAPE.sub(r"\1", _MD_EMPHASIS.sub("", line)).strip()
+        line = _MD_ESCAPE.sub(r"\1", _MD_EMPHASIS.sub("", line))
+        line = _SPACE_BY_PUNCTUATION.sub("", line).strip()
         if line and not _RULE.match(line):
             lines.append(TextLine(line, len(lines) + 1, heading))
     return lines

@@ -263,6 +263,10 @@ class _OutlineReader:
         outline = [kind for kind in order if kind not in measure_kinds]
         if not outline:
             return _Levels(aspect_kind, None, set(), measure_kinds)
+        if aspect_kind is None and len(outline) == 1 and self._unnumbered_problems(region):
+            named_aspects = sum("方面" in text for text in texts[outline[0]])
+            if named_aspects >= 0.5 * len(texts[outline[0]]):
+                return _Levels(outline[0], None, set(), measure_kinds)
         worded = [
             kind
             for kind in outline
@@ -277,6 +281,9 @@ class _OutlineReader:
         return _Levels(
             aspect_kind, problem, set(outline[:depth]), measure_kinds | set(outline[depth + 1 :])
         )
+
+    def _unnumbered_problems(self, region: list[int]) -> bool:
+        return any(self.heads[i] is None and self.lines[i].text.startswith("针对") for i in region)
 
     # ---- reading the lines ----------------------------------------------------------------
 
@@ -333,7 +340,10 @@ class _OutlineReader:
                     )
                 )
         title, body = _split_problem_heading(head.rest, following_body)
-        number = head.number or str(sum(len(a.problems) for a in self.aspects) + 1)
+        # problem numbers become measure codes (3.1, 3.2): Arabic digits, even from （三）
+        number = (
+            str(head.value) if head.value else str(sum(len(a.problems) for a in self.aspects) + 1)
+        )
         self.problem = _Problem(number, head.value, title, line.number)
         if body:
             self.problem.body.append(body)
@@ -414,7 +424,8 @@ class _OutlineReader:
         for text, own_fields in texts:
             text, bracket_fields = _fields_in_brackets(text)
             values = {**problem.fields, **bracket_fields, **own_fields}
-            text = text.strip().rstrip("；;，, ")
+            # 一是…；二是…。: the closing mark belongs to the sentence, not to the measure
+            text = text.strip().rstrip("。；;，, ")
             if not text:
                 continue
             deadline = normalise_deadline(values.get("deadline"), plan_year)

@@ -1,0 +1,181 @@
+"""Plans written as documents: reports, plans, web pages, markdown; the same plan each time."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services.plan_import import ParsedPlan, PlanImportError, parse_plan_file
+from tests.plan_import.builders import (
+    as_html,
+    as_markdown,
+    expected_plan,
+    plan_document_lines,
+    plan_shape,
+    report_lines,
+    sectioned_report_lines,
+)
+
+REPORTS = {
+    "report, problems and items on one line": "\n".join(report_lines()),
+    "half-width brackets": "\n".join(report_lines(aspect_marker="({cn})")),
+    "full-width brackets for problems": "\n".join(report_lines(problem_marker="（{n}）")),
+    "full-width digits": "\n".join(report_lines(problem_marker="（{n}）")).replace(
+        "（1）", "（１）"
+    ),
+    "problems numbered 1.": "\n".join(report_lines(problem_marker="{n}.")),
+    "problems numbered 1、": "\n".join(report_lines(problem_marker="{n}、")),
+    "web page": as_html(report_lines()),
+    "markdown": as_markdown(report_lines()),
+    "CRLF line ends and indents": "\r\n".join("\u3000\u3000" + line for line in report_lines()),
+    "sections are the aspects": "\n".join(sectioned_report_lines()),
+    "unnumbered 针对 paragraphs": "\n".join(sectioned_report_lines(numbered_problems=False)),
+}
+
+
+def parse(text: str, name: str = "方案.txt", year: int | None = None) -> ParsedPlan:
+    return parse_plan_file(text.encode("utf-8"), name, year)
+
+
+@pytest.mark.parametrize("text", REPORTS.values(), ids=REPORTS.keys())
+def test_reports_import_to_the_same_plan(text: str) -> None:
+    plan = parse(text)
+    assert plan_shape(plan.to_json_dict()) == expected_plan(people=False)
+    assert plan.year == 2023
+    assert plan.doubts == []
+
+
+PLANS = {
+    "plan document": "\n".join(plan_document_lines()),
+    "plan document as a web page": as_html(plan_document_lines()),
+    "plan document as markdown": as_markdown(plan_document_lines()),
+}
+
+
+@pytest.mark.parametrize("text", PLANS.values(), ids=PLANS.keys())
+def test_plan_documents_with_people_and_deadlines(text: str) -> None:
+    plan = parse(text, "方案.md")
+    assert plan_shape(plan.to_json_dict()) == expected_plan()
+    assert plan.title == "某某局巡察反馈意见整改方案"
+    assert plan.doubts == []
+
+
+def test_other_encodings() -> None:
+    text = "\n".join(report_lines())
+    for data in (text.encode("gb18030"), text.encode("utf-16"), b"\xef\xbb\xbf" + text.encode()):
+        plan = parse_plan_file(data, "报告.txt")
+        assert plan_shape(plan.to_json_dict()) == expected_plan(people=False)
+
+
+def test_numbering_that_skips_is_kept_as_written_with_a_doubt() -> None:
+    plan = parse("\n".join(report_lines(skip=2)))
+    assert [p.number for p in plan.problems] == ["1", "3", "4"]
+    assert [len(p.measures) for p in plan.problems] == [2, 1, 2]
+    assert [d.kind for d in plan.doubts] == ["numbering"]
+    assert "1之后是3" in plan.warnings[0]
+
+
+def test_item_numbering_that_skips() -> None:
+    text = "\n".join(
+        [
+            "二、反馈问题整改情况",
+            "（一）作风建设方面",
+            "1.针对公务接待不规范问题。一是修订制度；二是开展检查；四是建立台账。",
+        ]
+    )
+    plan = parse(text, year=2023)
+    assert [m.text for m in plan.measures] == ["修订制度", "开展检查", "建立台账"]
+    assert [d.kind for d in plan.doubts] == ["numbering"]
+
+
+def test_paragraphs_under_a_problem_are_its_measures() -> None:
+    text = "\n".join(
+        [
+            "（一）作风建设方面",
+            "1.公务接待不规范",
+            "修订公务接待管理制度，严格落实前置审批。",
+            "开展公务接待专项检查。",
+            "2.财务报销不规范",
+            "规范财务报销审批程序。",
+        ]
+    )
+    plan = parse(text)
+    assert [[m.text for m in p.measures] for p in plan.problems] == [
+        ["修订公务接待管理制度，严格落实前置审批", "开展公务接待专项检查"],
+        ["规范财务报销审批程序"],
+    ]
+    assert plan.aspects[0].title == "作风建设方面"
+
+
+def test_a_paragraph_after_an_item_continues_it() -> None:
+    text = "\n".join(
+        [
+            "（一）作风建设方面",
+            "1.公务接待不规范",
+            "一是修订公务接待管理制度。",
+            "已于3月印发实施。",
+            "二是开展专项检查。",
+        ]
+    )
+    plan = parse(text)
+    assert [m.text for m in plan.measures] == [
+        "修订公务接待管理制度。\n已于3月印发实施",
+        "开展专项检查",
+    ]
+
+
+def test_fields_in_brackets_after_a_measure() -> None:
+    text = "\n".join(
+        [
+            "（一）作风建设方面",
+            "1.公务接待不规范",
+            "一是修订接待制度（责任领导：陈某某；责任单位：办公室；完成时限：2022年6月底前）；",
+            "二是开展专项检查（责任人：刘某某，时限：立行立改）。",
+        ]
+    )
+    plan = parse(text)
+    first, second = plan.measures
+    assert (first.text, first.leader, first.department) == ("修订接待制度", "陈某某", "办公室")
+    assert first.deadline.json_value == "2022-06-30"
+    assert (second.text, second.owner, second.deadline.json_value) == (
+        "开展专项检查",
+        "刘某某",
+        "immediate",
+    )
+
+
+def test_fields_for_the_whole_problem() -> None:
+    text = "\n".join(
+        [
+            "（一）作风建设方面",
+            "1.公务接待不规范",
+            "责任领导：陈某某　责任部门：办公室、财务室　整改时限：长期坚持",
+            "一是修订接待制度；二是开展专项检查。",
+        ]
+    )
+    plan = parse(text)
+    assert [(m.leader, m.department, m.deadline.kind) for m in plan.measures] == [
+        ("陈某某", "办公室、财务室", "ongoing"),
+        ("陈某某", "办公室、财务室", "ongoing"),
+    ]
+
+
+def test_problems_without_aspects_go_under_one_aspect_with_a_doubt() -> None:
+    text = "\n".join(
+        [
+            "1.公务接待不规范。一是修订接待制度；二是开展专项检查。",
+            "2.财务报销不规范。规范财务报销审批程序。",
+        ]
+    )
+    plan = parse(text)
+    assert [a.title for a in plan.aspects] == ["未分方面"]
+    assert [(p.number, p.title, len(p.measures)) for p in plan.problems] == [
+        ("1", "公务接待不规范", 2),
+        ("2", "财务报销不规范", 1),
+    ]
+    assert [d.kind for d in plan.doubts] == ["no_aspects"]
+
+
+def test_a_document_without_any_plan_is_refused() -> None:
+    with pytest.raises(PlanImportError) as caught:
+        parse("会议通知\n定于下周一上午九点召开全体会议，请准时参加。")
+    assert caught.value.code == "no_plan"
