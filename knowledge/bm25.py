@@ -79,9 +79,31 @@ class LexicalIndex:
     def vocabulary(self) -> Iterable[str]:
         return (term for term in self.postings if term[0] not in _SPECIAL)
 
-    def strengths(self, concept: Concept) -> dict[int, float]:
-        """How strongly each unit carries the concept (best variant's factor x tf part)."""
-        return self._best(concept)
+    def strengths(self, concept: Concept) -> tuple[dict[int, float], dict[int, float]]:
+        """Per unit: (how fully the concept is present, 0..1; its BM25 strength).
+
+        Presence is the best variant's factor (a synonym counts a little less, half of a
+        two-word phrase counts half); it ignores length and repetition, which only BM25 sees.
+        """
+        present: dict[int, float] = {}
+        bm25: dict[int, float] = {}
+        for variant in concept.variants:
+            share = variant.factor / len(variant.terms)
+            found: dict[int, float] = {}
+            strength: dict[int, float] = {}
+            for term in variant.terms:
+                entry = self.postings.get(term)
+                if entry is None:
+                    continue
+                for unit_id, comp in zip(entry[0], entry[1], strict=True):
+                    found[unit_id] = found.get(unit_id, 0.0) + share
+                    strength[unit_id] = strength.get(unit_id, 0.0) + share * comp
+            for unit_id, value in found.items():
+                if value > present.get(unit_id, 0.0):
+                    present[unit_id] = value
+                if strength[unit_id] > bm25.get(unit_id, 0.0):
+                    bm25[unit_id] = strength[unit_id]
+        return present, bm25
 
     def units_with(self, term: str) -> array:
         entry = self.postings.get(term)
@@ -90,35 +112,6 @@ class LexicalIndex:
     def has(self, term: str, unit_id: int) -> bool:
         entry = self.postings.get(term)
         return entry is not None and _contains(entry[0], unit_id)
-
-    def _best(self, concept: Concept) -> dict[int, float]:
-        """How strongly each unit carries the concept: its best variant's factor x tf part."""
-        best: dict[int, float] = {}
-        for variant in concept.variants:
-            if len(variant.terms) == 1:
-                entry = self.postings.get(variant.terms[0])
-                if entry is None:
-                    continue
-                factor = variant.factor
-                get = best.get
-                for unit_id, comp in zip(entry[0], entry[1], strict=True):
-                    value = factor * comp
-                    if value > get(unit_id, 0.0):
-                        best[unit_id] = value
-                continue
-            # Terms that must appear together: their mean, so one of two counts half.
-            together: dict[int, float] = {}
-            share = variant.factor / len(variant.terms)
-            for term in variant.terms:
-                entry = self.postings.get(term)
-                if entry is None:
-                    continue
-                for unit_id, comp in zip(entry[0], entry[1], strict=True):
-                    together[unit_id] = together.get(unit_id, 0.0) + share * min(comp, 1.0)
-            for unit_id, value in together.items():
-                if value > best.get(unit_id, 0.0):
-                    best[unit_id] = value
-        return best
 
     def matched(self, concepts: Sequence[Concept], unit_id: int) -> list[str]:
         """Variant terms present in one unit (for highlighting)."""

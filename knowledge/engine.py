@@ -251,7 +251,18 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
     aliases = {doc.file: list(doc.aliases) for doc in loaded}
     corpus = _corpus(passages, loaded, analyzer, aliases, index)
     corpus.title_terms = {doc.file: frozenset(full.index_terms(doc.title)) for doc in loaded}
+    corpus.penalties = frozenset(i for i, p in enumerate(passages) if _is_penalty(p))
     return _State(hashes, documents, errors, corpus)
+
+
+_PENALTY_CHAPTER = re.compile(r"法律责任|罚\s*则|责任追究")
+_PENALTY_TEXT = re.compile(r"责令(?:限期)?改正|罚款|给予(?:\S{0,6})?处分|追究刑事责任|没收违法所得")
+
+
+def _is_penalty(passage: Passage) -> bool:
+    if passage.chapter and _PENALTY_CHAPTER.search(passage.chapter):
+        return True
+    return passage.kind == "article" and bool(_PENALTY_TEXT.search(passage.text))
 
 
 def _lead(unit: RawUnit) -> str:

@@ -21,8 +21,13 @@ from knowledge.typos import TypoIndex
 
 ANSWER_THRESHOLD = 0.62
 TIE_BREAK = 0.05
-LEAD_BONUS = 0.08
-PHRASE_BONUS = 0.1
+LEAD_BONUS = 0.15
+PHRASE_BONUS = 0.25
+# Penalty articles repeat the duties they punish; unless the question asks about consequences,
+# the article that states the duty should come first (and the other way round).
+PENALTY_RANK = 0.08
+PENALTY_INTENT = ("处罚", "处分", "责任", "处理", "罚", "后果", "追究", "违反", "违规", "违法",
+                  "查处", "处置", "问责", "怎么办", "坐牢", "判刑", "开除", "警告", "怎么惩")
 PHRASE_CANDIDATES = 40
 # A word of a document's title counts this much for every passage of the document.
 TITLE_FACTOR = 0.5
@@ -76,6 +81,7 @@ class Corpus:
     typos: TypoIndex = field(default_factory=lambda: TypoIndex(()))
     file_units: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> unit id range
     title_terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    penalties: frozenset[int] = frozenset()  # units that set out penalties (法律责任)
     local_places: dict[str, str] = field(default_factory=dict)  # file -> place its title starts with
 
 
@@ -98,6 +104,7 @@ SYNONYMS = synonym_table()
 class Searcher:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
+        self._wording: list[str] = []  # the question's meaningful stretches of text
 
     # -- public -------------------------------------------------------------------------------
 
@@ -165,7 +172,7 @@ class Searcher:
             return SearchResult(question, False, [], "no_basis", suggestions=NO_BASIS_SUGGESTIONS)
         scored = self._score(words, named, squashed)
         ranked = sorted(scored, key=lambda item: item[1], reverse=True)
-        ranked = self._phrase_bonus(ranked, content)
+        ranked = self._phrase_bonus(ranked)
         hits: list[Hit] = []
         for unit_id, _rank, coverage, topics in ranked:
             in_named = corpus.passages[unit_id].file in named
@@ -190,7 +197,9 @@ class Searcher:
         concepts: list[Concept] = []
         seen: set[str] = set()
         text = normalise(content)
-        for run in _content_runs(self.corpus.analyzer.words(text)):
+        runs = _content_runs(self.corpus.analyzer.words(text))
+        self._wording = ["".join(run) for run in runs]
+        for run in runs:
             for word in run:
                 if word in seen or (len(word) < 2 and word not in SYNONYMS):
                     continue
@@ -289,20 +298,23 @@ class Searcher:
         lead: dict[int, float] = {}
         topics: dict[int, int] = {}
         for concept in concepts:
-            strengths = index.strengths(concept)
-            self._title_floor(concept, strengths)
+            present, strengths = index.strengths(concept)
+            self._title_floor(concept, present)
             weight = concept.weight
             topical = concept.label not in GENERIC and concept.label not in PHRASES
-            for unit_id, strength in strengths.items():
-                raw[unit_id] = raw.get(unit_id, 0.0) + weight * strength
-                covered[unit_id] = covered.get(unit_id, 0.0) + weight * min(strength, 1.0)
-                if topical and strength >= STRONG_MATCH:
+            for unit_id, presence in present.items():
+                raw[unit_id] = raw.get(unit_id, 0.0) + weight * strengths.get(unit_id, 0.0)
+                covered[unit_id] = covered.get(unit_id, 0.0) + weight * presence
+                if topical and presence >= STRONG_MATCH:
                     topics[unit_id] = topics.get(unit_id, 0) + 1
+            opening: set[int] = set()
             for variant in concept.variants:
                 if len(variant.terms) == 1:
-                    for unit_id in index.units_with(LEAD_PREFIX + variant.terms[0]):
-                        if unit_id in strengths:
-                            lead[unit_id] = max(lead.get(unit_id, 0.0), weight)
+                    opening.update(index.units_with(LEAD_PREFIX + variant.terms[0]))
+            for unit_id in opening:
+                if unit_id in present:
+                    lead[unit_id] = lead.get(unit_id, 0.0) + weight
+        wants_penalty = any(word in squashed for word in PENALTY_INTENT)
         results = []
         for unit_id, cover in covered.items():
             coverage = cover / total
@@ -312,6 +324,8 @@ class Searcher:
                 coverage *= LOCAL_PENALTY
             # Coverage decides; the rest (repetition, subject of the article) orders near-ties.
             rank = coverage + (TIE_BREAK * raw[unit_id] + LEAD_BONUS * lead.get(unit_id, 0.0)) / total
+            if unit_id in corpus.penalties:
+                rank += PENALTY_RANK if wants_penalty else -PENALTY_RANK
             if file in named:
                 rank += NAMED_BOOST
             results.append((unit_id, rank, coverage, topics.get(unit_id, 0)))
@@ -330,10 +344,11 @@ class Searcher:
                 if strengths.get(unit_id, 0.0) < floor:
                     strengths[unit_id] = floor
 
-    def _phrase_bonus(self, ranked: list[Scored], content: str) -> list[Scored]:
+    def _phrase_bonus(self, ranked: list[Scored]) -> list[Scored]:
         """Re-rank the leaders by how much of the question's wording they contain verbatim."""
         index = self.corpus.index
-        grams = [g for g in dict.fromkeys(bigrams(normalise(content))) if g in index]
+        wording = [g for run in self._wording for g in bigrams(run)]
+        grams = [g for g in dict.fromkeys(wording) if g in index]
         if not grams:
             return ranked
         weights = {g: index.idf(g) for g in grams}
