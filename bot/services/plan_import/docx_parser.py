@@ -31,6 +31,9 @@ _CHINESE_FORMATS = {
     "taiwaneseCounting",
     "japaneseCounting",
 }
+_P, _T, _TAB, _BR, _CR, _TABS = (
+    qn(tag) for tag in ("w:p", "w:t", "w:tab", "w:br", "w:cr", "w:tabs")
+)
 _CIRCLED_FORMATS = {"decimalEnclosedCircle", "decimalEnclosedCircleChinese"}
 
 
@@ -74,11 +77,27 @@ def table_grid(table: Table, name: str) -> Grid:
                 above = rows[r - 1][column]
                 cell = GridCell(above.value, above.origin or (r - 1, column))
             else:
-                text = clean_spaces(_Cell(tc, table).text)
+                text = clean_spaces(_cell_text(tc))
                 cell = GridCell(text or None, (r, column) if tc.grid_span > 1 else None)
             cells.extend([cell] * tc.grid_span)
         rows.append(cells)
     return Grid(name, rows, location_prefix=name)
+
+
+def _cell_text(tc: Any) -> str:
+    """A cell's paragraphs, one per line (python-docx's cell.text, without its slow xpath)."""
+    paragraphs = []
+    for paragraph in tc.iterchildren(_P):
+        parts = []
+        for node in paragraph.iter(_T, _TAB, _BR, _CR):
+            if node.tag == _T:
+                parts.append(node.text or "")
+            elif node.tag != _TAB:
+                parts.append("\n")
+            elif node.getparent().tag != _TABS:  # a tab stop definition is not text
+                parts.append("\t")
+        paragraphs.append("".join(parts))
+    return "\n".join(paragraphs)
 
 
 def _paragraph_line(paragraph: Paragraph, numbering: _Numbering, number: int) -> TextLine | None:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -158,6 +159,7 @@ def normalise_label(text: str) -> str:
     return _NOISE.sub("", text)
 
 
+@lru_cache(maxsize=4096)
 def label_scores(text: str) -> dict[Column, float]:
     """How well one header cell matches each field (0–100), best synonym each."""
     full = normalise_label(text)

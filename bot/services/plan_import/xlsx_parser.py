@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from io import BytesIO
-from typing import Any
 
 import openpyxl
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bot.services.plan_import.errors import PlanImportError
 from bot.services.plan_import.excel_dates import render_date
-from bot.services.plan_import.grid import Grid, GridCell
+from bot.services.plan_import.grid import EMPTY_CELL, Grid, GridCell, Position
 from bot.services.plan_import.headers import HeaderMatch, find_header
 from bot.services.plan_import.ledger_plan import ledger_plan
 from bot.services.plan_import.model import Doubt, ParsedPlan
@@ -21,12 +22,29 @@ from bot.services.plan_import.model import Doubt, ParsedPlan
 # Ledgers are narrow; a sheet "used" to column XFD by formatting is not read that far.
 _MAX_COLUMNS = 60
 _EXCEL_ERRORS = {"#REF!", "#VALUE!", "#N/A", "#NAME?", "#DIV/0!", "#NUM!", "#NULL!"}
+# Elements may carry a namespace prefix (<x:mergeCell>) when written by other programs.
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+\d+:[A-Za-z]+\d+)"')
+_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]+\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.DOTALL
+)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")
 
 
 def parse_xlsx(data: bytes, source_name: str, year: int | None) -> ParsedPlan:
     """Read the ledger sheet of a workbook (the sheet whose header looks most like a ledger)."""
-    workbook = openpyxl.load_workbook(BytesIO(data), data_only=True, read_only=False)
-    grids = [sheet_grid(sheet) for sheet in workbook.worksheets]
+    # read_only is several times faster on big ledgers; merges and formulas without a saved
+    # value are then read from the sheet's XML directly.
+    workbook = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            grids = [
+                sheet_grid(sheet, archive.read(sheet._worksheet_path))
+                for sheet in workbook.worksheets
+                if isinstance(sheet, ReadOnlyWorksheet)
+            ]
+    finally:
+        workbook.close()
     filled = [grid for grid in grids if grid.rows]
     if not filled:
         raise PlanImportError("empty", "表格是空的，没有任何内容。", "The workbook is empty.")
@@ -52,71 +70,72 @@ def parse_xlsx(data: bytes, source_name: str, year: int | None) -> ParsedPlan:
                 f"工作簿共有{len(filled)}个工作表，已读取台账所在的“{grid.name}”",
             )
         )
-    if _has_formulas(data):
-        _note_formulas_without_values(data, grid)
     return ledger_plan([(grid, header, None)], source_name, year, doubts)
 
 
-def sheet_grid(sheet: Worksheet) -> Grid:
+def sheet_grid(sheet: ReadOnlyWorksheet, xml: bytes) -> Grid:
     """A worksheet as a grid: merged cells carry their value; dates keep how they look."""
+    # the <dimension> a program wrote may be wrong; read every row there is
+    sheet.reset_dimensions()
     rows: list[list[GridCell]] = []
-    notes: dict[tuple[int, int], str] = {}
-    width = min(sheet.max_column or 0, _MAX_COLUMNS)
-    for r, values in enumerate(sheet.iter_rows(max_col=width, values_only=True)):
+    notes: dict[Position, str] = {}
+    for r, row in enumerate(sheet.iter_rows()):
         cells: list[GridCell] = []
-        for c, value in enumerate(values):
+        for c, cell in enumerate(row[:_MAX_COLUMNS]):
+            value = cell.value
             if isinstance(value, dt.datetime | dt.date):
-                shown = render_date(value, sheet.cell(r + 1, c + 1).number_format)
-                cells.append(GridCell(value, shown=shown))
+                cells.append(GridCell(value, shown=render_date(value, cell.number_format)))
             elif value is None or value == "":
-                cells.append(GridCell())
+                cells.append(EMPTY_CELL)
             else:
                 if isinstance(value, str) and value.strip() in _EXCEL_ERRORS:
                     notes[(r, c)] = f"{get_column_letter(c + 1)}列的公式出错（{value.strip()}）"
                 cells.append(GridCell(value))
         rows.append(cells)
-    _apply_merges(sheet, rows)
     while rows and all(cell.value is None for cell in rows[-1]):
         rows.pop()
+    _apply_merges(_merged_ranges(xml), rows)
+    notes.update(_formulas_without_values(xml, rows))
     return Grid(sheet.title, rows, cell_notes=notes)
 
 
-def _apply_merges(sheet: Worksheet, rows: list[list[GridCell]]) -> None:
-    for merged in sheet.merged_cells.ranges:
-        top, left = merged.min_row - 1, merged.min_col - 1
-        if top >= len(rows) or left >= len(rows[top]):
+def _merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column), 0-based, of each merge."""
+    ranges = []
+    for found in _MERGE.finditer(xml):
+        bounds = range_boundaries(found[1].decode("ascii"))
+        min_col, min_row, max_col, max_row = (b or 1 for b in bounds)
+        ranges.append((min_row - 1, min_col - 1, max_row - 1, max_col - 1))
+    return ranges
+
+
+def _apply_merges(ranges: list[tuple[int, int, int, int]], rows: list[list[GridCell]]) -> None:
+    for top, left, bottom, right in ranges:
+        if top >= len(rows):
             continue
-        source = rows[top][left]
-        for r in range(top, min(merged.max_row, len(rows))):
+        source = rows[top][left] if left < len(rows[top]) else EMPTY_CELL
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
             cells = rows[r]
-            for c in range(left, min(merged.max_col, len(cells))):
+            if len(cells) <= min(right, _MAX_COLUMNS - 1):
+                cells.extend([EMPTY_CELL] * (min(right, _MAX_COLUMNS - 1) + 1 - len(cells)))
+            for c in range(left, min(right, _MAX_COLUMNS - 1) + 1):
                 cells[c] = GridCell(source.value, (top, left), source.shown)
 
 
-def _has_formulas(data: bytes) -> bool:
-    with zipfile.ZipFile(BytesIO(data)) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                content = archive.read(name)
-                if b"<f>" in content or b"<f " in content:
-                    return True
-    return False
-
-
-def _note_formulas_without_values(data: bytes, grid: Grid) -> None:
+def _formulas_without_values(xml: bytes, rows: list[list[GridCell]]) -> dict[Position, str]:
     # data_only gives the value Excel saved with a formula; a file written by a program that
     # never calculated it has none, and the cell would silently read as empty.
-    workbook = openpyxl.load_workbook(BytesIO(data), data_only=False, read_only=False)
-    sheet = workbook[grid.name]
-    for r, cells in enumerate(grid.rows):
-        for c, cell in enumerate(cells):
-            if cell.value is not None or cell.origin not in (None, (r, c)):
-                continue
-            formula: Any = sheet.cell(r + 1, c + 1).value
-            if (isinstance(formula, str) and formula.startswith("=")) or (
-                formula is not None and type(formula).__name__ == "ArrayFormula"
-            ):
-                grid.cell_notes[(r, c)] = (
-                    f"{get_column_letter(c + 1)}列是公式，但文件中没有保存计算结果，按空白处理"
-                    "（请用Excel打开并保存后重新导入）"
-                )
+    if b"<f" not in xml and b":f" not in xml:
+        return {}
+    notes: dict[Position, str] = {}
+    for found in _CELL.finditer(xml):
+        content = found[2] or b""
+        if _FORMULA.search(content) is None or _VALUE.search(content) is not None:
+            continue
+        column, row = coordinate_to_tuple(found[1].decode("ascii"))[::-1]
+        if row - 1 < len(rows):
+            notes[(row - 1, column - 1)] = (
+                f"{get_column_letter(column)}列是公式，但文件中没有保存计算结果，按空白处理"
+                "（请用Excel打开并保存后重新导入）"
+            )
+    return notes
