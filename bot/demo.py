@@ -32,7 +32,7 @@ from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
 from storage.models import Person
 
-EXAMPLE_PLAN = REPO_ROOT / "examples" / "huaibei-plan.json"
+EXAMPLE_PLAN = REPO_ROOT / "examples" / "huaibei-ledger.xlsx"
 OFFICE_NAME = "整改办"
 DEMO_TOKEN = "100000:offline-demo"
 TELEGRAM_ID_BASE = 10_000

@@ -11,6 +11,7 @@ from handlers import (
     fallback,
     measures,
     overview,
+    plan_import,
     reporting,
     start,
 )
@@ -23,6 +24,7 @@ def get_routers() -> list[Router]:
         start.router(),
         start.strangers_router(),
         admin.router(),
+        plan_import.router(),
         measures.router(),
         decisions.router(),
         extension.router(),

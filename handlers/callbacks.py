@@ -40,3 +40,9 @@ class MyCb(CallbackData, prefix="my"):
 
 class LangCb(CallbackData, prefix="lg"):
     lang: str
+
+
+class ImportCb(CallbackData, prefix="im"):
+    # ok / cancel / page
+    action: str
+    page: int = 0

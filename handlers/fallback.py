@@ -51,6 +51,8 @@ def router() -> Router:
 
 def domain_error_text(t: Texts, error: DomainError) -> str:
     params = dict(error.params)
+    if "message_zh" in params:  # a reason given in both languages
+        params["message"] = params["message_en" if t.language == "en" else "message_zh"]
     if isinstance(error, PersonNotFound):
         names = params.get("suggestions")
         params["hint"] = t("suggest_names", names=names) if names else ""

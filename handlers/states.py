@@ -19,3 +19,10 @@ class ExtendFlow(StatesGroup):
 class DecideFlow(StatesGroup):
     # a leader refusing (send-back or extension) writes the reason
     reason = State()
+
+
+class ImportFlow(StatesGroup):
+    # waiting for the plan file after /import
+    file = State()
+    # a preview is shown; nothing is saved before Confirm
+    preview = State()
