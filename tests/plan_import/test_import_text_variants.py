@@ -179,3 +179,73 @@ def test_a_document_without_any_plan_is_refused() -> None:
     with pytest.raises(PlanImportError) as caught:
         parse("会议通知\n定于下周一上午九点召开全体会议，请准时参加。")
     assert caught.value.code == "no_plan"
+
+
+def test_a_bare_problem_list_section_gives_way_to_the_measures_section() -> None:
+    text = "\n".join(
+        [
+            "附件1",
+            "某某局巡察反馈问题整改方案",
+            "一、存在的主要问题",
+            "（一）理论学习不深入。",
+            "（二）公务接待不规范。",
+            "二、整改措施",
+            "（一）关于理论学习不深入的问题",
+            "整改措施：1.制定学习计划；",
+            "责任领导：陈某某  完成时限：2023年6月底前",
+            "（二）关于公务接待不规范的问题",
+            "一是修订接待制度；二是开展专项检查。",
+            "责任领导：吴某某  完成时限：9月底前",
+            "三、保障措施",
+            "（一）加强组织领导。",
+        ]
+    )
+    plan = parse(text)
+    assert plan.title == "某某局巡察反馈问题整改方案"
+    assert [(p.number, p.title) for p in plan.problems] == [
+        ("1", "理论学习不深入"),
+        ("2", "公务接待不规范"),
+    ]
+    assert [[m.text for m in p.measures] for p in plan.problems] == [
+        ["制定学习计划"],
+        ["修订接待制度", "开展专项检查"],
+    ]
+    assert plan.year == 2023
+    assert [m.deadline.json_value for m in plan.measures] == [
+        "2023-06-30",
+        "2023-09-30",
+        "2023-09-30",
+    ]
+
+
+def test_a_closing_word_inside_a_problem_does_not_end_the_plan() -> None:
+    text = "\n".join(
+        [
+            "（一）作风建设方面",
+            "1.保障措施落实不到位",
+            "一是完善保障制度。",
+            "2.公务接待不规范",
+            "一是修订接待制度。",
+            "（二）下一步工作打算",
+            "一是持续巩固整改成果。",
+        ]
+    )
+    plan = parse(text)
+    assert [p.title for p in plan.problems] == ["保障措施落实不到位", "公务接待不规范"]
+    assert [a.title for a in plan.aspects] == ["作风建设方面"]
+
+
+def test_year_argument_when_the_document_has_none() -> None:
+    text = "\n".join(
+        [
+            "（一）作风建设方面",
+            "1.公务接待不规范",
+            "一是修订接待制度（完成时限：6月底前）。",
+        ]
+    )
+    plan = parse(text, year=2021)
+    assert plan.year == 2021
+    assert plan.measures[0].deadline.json_value == "2021-06-30"
+    plan = parse(text)
+    assert plan.year is None and plan.measures[0].deadline.kind == "unknown"
+    assert {d.kind for d in plan.doubts} == {"deadline", "year"}

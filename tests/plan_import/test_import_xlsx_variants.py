@@ -288,3 +288,20 @@ def test_csv_ledger() -> None:
     plan = parse_plan_file("\n".join(rows).encode("gb18030"), "台账.csv")
     assert [len(p.measures) for p in plan.problems] == [2]
     assert plan.aspects[0].title == "作风建设方面"
+
+
+def test_aspect_rows_numbered_in_the_number_column() -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["序号", "存在问题", "整改措施", "责任领导", "整改时限"])
+    sheet.append(["一", "政治建设方面", None, None, None])
+    sheet.append([1, "理论学习不深入", "制定学习计划", "陈某某", "2022年6月底前"])
+    sheet.append(["二", "作风建设方面", None, None, None])
+    sheet.append([2, "公务接待不规范", "修订接待制度", "吴某某", "立行立改"])
+    plan = parse_plan_file(workbook_bytes(workbook), "台账.xlsx")
+    assert [(a.title, [p.title for p in a.problems]) for a in plan.aspects] == [
+        ("政治建设方面", ["理论学习不深入"]),
+        ("作风建设方面", ["公务接待不规范"]),
+    ]
+    assert plan.doubts == []

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 Position = tuple[int, int]
+# what a formula that failed shows; as a value it means "nothing usable here"
+EXCEL_ERRORS = frozenset({"#REF!", "#VALUE!", "#N/A", "#NAME?", "#DIV/0!", "#NUM!", "#NULL!"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +47,20 @@ class Grid:
     @property
     def width(self) -> int:
         return max((len(cells) for cells in self.rows), default=0)
+
+
+def cell_text(value: object) -> str:
+    """A cell's value as text, the way the office typed it."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return "" if value.strip() in EXCEL_ERRORS else value.strip()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections import Counter
+
+from bot.services.plan_import.deadlines import normalise_deadline
 from bot.services.plan_import.errors import PlanImportError
-from bot.services.plan_import.grid import Grid
-from bot.services.plan_import.headers import HeaderMatch
-from bot.services.plan_import.ledger_table import (
-    LedgerReader,
-    title_above,
-    year_from_deadlines,
-    year_from_texts,
-)
+from bot.services.plan_import.grid import Grid, Position, cell_text
+from bot.services.plan_import.headers import Column, HeaderMatch
+from bot.services.plan_import.ledger_table import LedgerReader
+from bot.services.plan_import.markup import join_wrapped
 from bot.services.plan_import.model import Doubt, ParsedPlan, PlanAspect
 
 LedgerTable = tuple[Grid, HeaderMatch, str | None]
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})\s*年")
 
 
 def ledger_plan(
@@ -30,13 +32,13 @@ def ledger_plan(
     state a year, else from `year`; dates without a year ("6月底前") belong to it.
     """
     first_grid, first_header, _ = tables[0]
-    sheet_title, texts = title_above(first_grid, first_header)
+    sheet_title, texts = _title_above(first_grid, first_header)
     title = title or sheet_title
     texts = (title_texts or []) + texts
-    plan_year = year_from_texts(texts)
+    plan_year = _year_from_texts(texts)
     if plan_year is None:
         plan_year = next(
-            (y for grid, header, _ in tables if (y := year_from_deadlines(grid, header))), None
+            (y for grid, header, _ in tables if (y := _year_from_deadlines(grid, header))), None
         )
     plan_year = plan_year or year
     aspects: list[PlanAspect] = []
@@ -63,3 +65,42 @@ def raise_empty_ledger(grid: Grid) -> None:
         f"“{grid.name}”有表头，但表头下面没有任何问题或整改措施。",
         f"“{grid.name}” has a ledger header but no problems or measures under it.",
     )
+
+
+def _title_above(grid: Grid, header: HeaderMatch) -> tuple[str | None, list[str]]:
+    """The sheet's title (first text above the header) and every text above the header."""
+    texts: list[str] = []
+    for row in range(header.row):
+        seen: set[Position] = set()
+        for column in range(len(grid.rows[row])):
+            origin = grid.origin(row, column)
+            text = join_wrapped(cell_text(grid.cell(row, column).value))
+            if text and origin not in seen and text not in header.labels.values():
+                texts.append(text)
+            seen.add(origin)
+    return (texts[0] if texts else None), texts
+
+
+def _year_from_texts(texts: list[str]) -> int | None:
+    for text in texts:
+        found = _YEAR_IN_TEXT.search(text)
+        if found:
+            return int(found[1])
+    return None
+
+
+def _year_from_deadlines(grid: Grid, header: HeaderMatch) -> int | None:
+    """The most common year among the deadlines that state one."""
+    column = header.columns.get(Column.DEADLINE)
+    if column is None:
+        return None
+    years: Counter[int] = Counter()
+    for row in range(header.row + 1, len(grid.rows)):
+        value = grid.cell(row, column).value
+        if isinstance(value, dt.date):
+            years[value.year] += 1
+        elif isinstance(value, str):
+            found = normalise_deadline(value, None)
+            if found.kind == "date" and found.date is not None:
+                years[found.date.year] += 1
+    return years.most_common(1)[0][0] if years else None

@@ -4,88 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.services.plan_import.deadlines import Deadline, normalise_deadline
-from bot.services.plan_import.grid import Grid, Position
+from bot.services.plan_import.grid import Grid, Position, cell_text
 from bot.services.plan_import.headers import Column, HeaderMatch, normalise_label
 from bot.services.plan_import.markup import clean_spaces, join_wrapped
-from bot.services.plan_import.model import Doubt, PlanAspect, PlanMeasure, PlanProblem
+from bot.services.plan_import.model import (
+    NO_ASPECT_TITLE,
+    Doubt,
+    PlanAspect,
+    PlanMeasure,
+    PlanProblem,
+)
 from bot.services.plan_import.numerals import chinese_to_int
 from bot.services.plan_import.outline_markers import match_marker
 
-NO_ASPECT_TITLE = "未分方面"
 _FOOTER = re.compile(
     r"^(?:填报人|填表人|审核人|制表人|制表|联系人|联系电话|填报单位|填报日期|单位负责人|负责人签字"
     r"|主要负责人|分管领导签字|注[:：]|备注[:：]|说明[:：]|附[:：]|单位[(（]盖章)|[(（]盖章[)）]"
 )
 _ASPECT_WORDS = re.compile(r"方面|领域|板块")
-_YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})\s*年")
-_EXCEL_ERRORS = {"#REF!", "#VALUE!", "#N/A", "#NAME?", "#DIV/0!", "#NUM!", "#NULL!"}
-_MISSING_NAMES = {
+_DETAILS = {
     Column.LEADER: "责任领导",
     Column.DEPARTMENT: "牵头科室",
     Column.OWNER: "责任人",
     Column.DEADLINE: "整改时限",
 }
 _MAX_LISTED_ROWS = 8
-
-
-def cell_text(value: object) -> str:
-    """A cell's value as text, the way the office typed it."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "" if value.strip() in _EXCEL_ERRORS else value.strip()
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def title_above(grid: Grid, header: HeaderMatch) -> tuple[str | None, list[str]]:
-    """The sheet's title (first text above the header) and every text above the header."""
-    texts: list[str] = []
-    for row in range(header.row):
-        seen: set[Position] = set()
-        for column in range(len(grid.rows[row])):
-            origin = grid.origin(row, column)
-            text = join_wrapped(cell_text(grid.cell(row, column).value))
-            if text and origin not in seen and text not in header.labels.values():
-                texts.append(text)
-            seen.add(origin)
-    return (texts[0] if texts else None), texts
-
-
-def year_from_texts(texts: list[str]) -> int | None:
-    for text in texts:
-        found = _YEAR_IN_TEXT.search(text)
-        if found:
-            return int(found[1])
-    return None
-
-
-def year_from_deadlines(grid: Grid, header: HeaderMatch) -> int | None:
-    """The most common year among the deadlines that state one."""
-    column = header.columns.get(Column.DEADLINE)
-    if column is None:
-        return None
-    years: Counter[int] = Counter()
-    for row in range(header.row + 1, len(grid.rows)):
-        value = grid.cell(row, column).value
-        if isinstance(value, dt.date):
-            years[value.year] += 1
-        elif isinstance(value, str):
-            found = normalise_deadline(value, None)
-            if found.kind == "date" and found.date is not None:
-                years[found.date.year] += 1
-    return years.most_common(1)[0][0] if years else None
 
 
 @dataclass
@@ -115,7 +61,7 @@ class LedgerReader:
         self.doubts: list[Doubt] = []
         self.aspects: list[_AspectRows] = []
         self.problem: _ProblemRows | None = None
-        self.missing: dict[Column, list[int]] = {c: [] for c in _MISSING_NAMES}
+        self.missing: dict[Column, list[int]] = {c: [] for c in _DETAILS}
         self.header_texts = {normalise_label(t) for t in header.labels.values()}
         self.numbers_per_measure = False
 
@@ -169,7 +115,7 @@ class LedgerReader:
             self._heading_row(row, texts)
             return
         measure = self.text(row, Column.MEASURE) if Column.MEASURE in self.columns else ""
-        details = any(self._own_text(row, c) for c in _MISSING_NAMES)
+        details = any(self._own_text(row, c) for c in _DETAILS)
         if not measure and not details and self._heading_row(row, texts):
             return
         aspect = join_wrapped(self.text(row, Column.ASPECT))
@@ -316,7 +262,7 @@ class LedgerReader:
         self.aspects[-1].problems.append(self.problem)
 
     def _measure(self, row: int, text: str) -> PlanMeasure:
-        for column in _MISSING_NAMES:
+        for column in _DETAILS:
             if column in self.columns and not self.text(row, column):
                 self.missing[column].append(row)
         return PlanMeasure(
@@ -340,14 +286,14 @@ class LedgerReader:
         if isinstance(value, dt.date):
             deadline = normalise_deadline(value, self.plan_year, shown=cell.shown)
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            deadline = self._serial_deadline(row, value)
+            deadline = self._serial_deadline(value)
         else:
             deadline = normalise_deadline(clean_spaces(cell_text(value)) or None, self.plan_year)
         if deadline.note:
             self.doubts.append(Doubt("deadline", self.grid.location(row), deadline.note))
         return deadline
 
-    def _serial_deadline(self, row: int, value: float) -> Deadline:
+    def _serial_deadline(self, value: float) -> Deadline:
         # A date typed into a cell formatted as a number shows as its Excel serial (44742).
         if 20000 <= value <= 80000:
             day = dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
@@ -369,7 +315,7 @@ class LedgerReader:
                 Doubt(
                     "missing_field",
                     self.grid.name or None,
-                    f"第{listed}行{more}没有填写{_MISSING_NAMES[column]}",
+                    f"第{listed}行{more}没有填写{_DETAILS[column]}",
                 )
             )
 

@@ -15,6 +15,9 @@ from typing import Any
 from bot.services.plan_import.deadlines import Deadline, normalise_deadline
 from bot.services.plan_import.errors import PlanImportError
 
+# the aspect of problems a plan lists without any grouping
+NO_ASPECT_TITLE = "未分方面"
+
 
 @dataclass(frozen=True)
 class Doubt:

@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.services.plan_import.deadlines import Deadline, normalise_deadline
+from bot.services.plan_import.deadlines import normalise_deadline
 from bot.services.plan_import.errors import PlanImportError
-from bot.services.plan_import.ledger_table import NO_ASPECT_TITLE
 from bot.services.plan_import.markup import TextLine
-from bot.services.plan_import.model import Doubt, ParsedPlan, PlanAspect, PlanMeasure, PlanProblem
+from bot.services.plan_import.model import (
+    NO_ASPECT_TITLE,
+    Doubt,
+    ParsedPlan,
+    PlanAspect,
+    PlanMeasure,
+    PlanProblem,
+)
 from bot.services.plan_import.outline_markers import find_item_labels, match_marker
 
-_CLOSING = re.compile(r"下一步|打算|今后|保障措施|组织保障|工作要求|有关要求|几点要求")
+_CLOSING = re.compile(r"^(?:下一步|今后|保障措施|组织保障|工作要求|有关要求|几点要求)|打算")
+# a closing word in a problem's own wording ("保障措施落实不到位") does not end the plan
+_NEGATION = re.compile(r"不|未|没有|缺")
 _OPENING = re.compile(
     r"开展情况|工作开展|总体要求|指导思想|基本情况|工作目标|整改目标|组织领导|工作部署|基本原则"
     r"|主要做法|工作原则|工作安排|工作步骤|方法步骤|时间安排|整改范围"
@@ -75,6 +84,9 @@ _MEASURE_LIST_INLINE = re.compile(r"(?:具体)?(?:整改)?(?:措施|举措)(?:�
 _PROBLEM_LABEL = re.compile(r"^(?:存在问题|问题表现|具体表现|问题描述|主要表现|表现)\s*[:：]")
 _GOAL_LABEL = re.compile(r"^(?:整改目标|目标要求)\s*[:：]")
 _AIMED_AT = re.compile(r"^(?:关于)?针对(.+?)(?:的)?问题\s*(?:[。;；,，:：!！]|$)")
+_ABOUT = re.compile(r"^关于(.+?)的问题\s*(?:[。;；,，:：!！]|$)")
+_DEADLINE_YEAR = re.compile(r"(?:时限|完成时间|整改期限)\s*[:：]\s*(20\d{2})\s*[年.\-/]")
+_ATTACHMENT = re.compile(r"^附件\s*\d*\s*[:：]?$")
 _FULL_DATE = re.compile(r"(20\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _TITLE_WORDS = re.compile(r"方案|报告|情况|台账|通报|公告|公示|整改|清单")
 _TRAILING = "。；;，,：:、 "
@@ -99,7 +111,6 @@ class _Problem:
     items: list[list[str]] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
     item_fields: list[dict[str, str]] = field(default_factory=list)
-    heading_body: bool = False
 
 
 @dataclass
@@ -155,10 +166,10 @@ class _OutlineReader:
     # ---- where the problems are -------------------------------------------------------------
 
     def read(self) -> ParsedPlan:
-        start = 0
-        if self.title is None and self.lines and self._is_title(0):
-            self.title = self.lines[0].text
-            start = 1
+        start = 1 if self.lines and _ATTACHMENT.match(self.lines[0].text) else 0
+        if self.title is None and start < len(self.lines) and self._is_title(start):
+            self.title = self.lines[start].text
+            start += 1
         region, aspect_kind = self._region(start)
         region = self._cut_closing(region)
         levels = self._levels(region, aspect_kind)
@@ -197,7 +208,7 @@ class _OutlineReader:
         if not tops:
             return list(range(start, len(self.lines))), None
         bounds = [*tops, len(self.lines)]
-        containers: list[int] = []
+        containers: list[list[int]] = []
         aspect_sections: list[int] = []
         for top, end in itertools.pairwise(bounds):
             heading = self.heads[top]
@@ -205,14 +216,23 @@ class _OutlineReader:
             kind = _section_kind(heading.rest)
             body = range(top + 1, end)
             if kind == "container":
-                containers.extend(body)
+                containers.append(list(body))
             elif kind == "aspect" or (kind is None and self._has_problems(body)):
                 aspect_sections.extend([top, *body])
         if containers:
-            return containers, None
+            # 一、存在的主要问题 (a bare list) / 二、整改措施: the section with the measures wins
+            return max(reversed(containers), key=self._measure_content), None
         if aspect_sections:
             return aspect_sections, "cn_dun"
         return list(range(start, len(self.lines))), None
+
+    def _measure_content(self, indexes: list[int]) -> int:
+        return sum(
+            bool(find_item_labels(self.lines[i].text)[0])
+            or bool(_FIELD_LABEL.match(self.lines[i].text))
+            or bool(_MEASURE_LIST_LABEL.match(self.lines[i].text))
+            for i in indexes
+        )
 
     def _has_problems(self, indexes: range) -> bool:
         return any(
@@ -231,7 +251,7 @@ class _OutlineReader:
             head = self.heads[index]
             rest = head.rest if head else text
             closing_heading = (head is not None or len(text) <= 20) and (
-                len(rest) <= 30 and _CLOSING.search(rest) is not None and not rest.endswith("。")
+                len(rest) <= 30 and _is_closing(rest) and not rest.endswith("。")
             )
             if closing_heading or _END_OF_PLAN.search(text):
                 return region[:position]
@@ -385,10 +405,17 @@ class _OutlineReader:
     # ---- building the plan ----------------------------------------------------------------
 
     def _plan_year(self) -> int | None:
+        """From the title, else the date under the signature, else the deadlines that state a
+        year, else the caller's year."""
         for text in [self.title or "", *(line.text for line in self.lines[-5:])]:
             found = _FULL_DATE.search(text) or re.search(r"(20\d{2})\s*年", text)
             if found and (text == self.title or len(text) <= 20):
                 return int(found[1])
+        years = Counter(
+            int(found[1]) for line in self.lines for found in _DEADLINE_YEAR.finditer(line.text)
+        )
+        if years:
+            return years.most_common(1)[0][0]
         return self.year_argument
 
     def _finish(self, plan_year: int | None) -> list[PlanAspect]:
@@ -425,7 +452,7 @@ class _OutlineReader:
             text, bracket_fields = _fields_in_brackets(text)
             values = {**problem.fields, **bracket_fields, **own_fields}
             # 一是…；二是…。: the closing mark belongs to the sentence, not to the measure
-            text = text.strip().rstrip("。；;，, ")
+            text = _without_marker(text.strip()).rstrip("。；;，, ")
             if not text:
                 continue
             deadline = normalise_deadline(values.get("deadline"), plan_year)
@@ -437,7 +464,7 @@ class _OutlineReader:
                     leader=values.get("leader"),
                     department=values.get("department"),
                     owner=values.get("owner"),
-                    deadline=deadline if deadline.kind != "none" else Deadline("none"),
+                    deadline=deadline,
                 )
             )
         return measures
@@ -466,8 +493,16 @@ class _OutlineReader:
         return segments
 
 
+def _is_closing(title: str) -> bool:
+    return (
+        _CLOSING.search(title) is not None
+        and _NEGATION.search(title) is None
+        and _CONTAINER.search(title) is None
+    )
+
+
 def _section_kind(title: str) -> str | None:
-    if _CLOSING.search(title):
+    if _is_closing(title):
         return "closing"
     if "方面" in title:
         return "aspect"
@@ -480,7 +515,7 @@ def _section_kind(title: str) -> str | None:
 
 def _split_problem_heading(rest: str, following_body: bool) -> tuple[str, str]:
     """'针对X问题。一是…' → ('X', '一是…'): the problem ends at the first 问题 + punctuation."""
-    aimed = _AIMED_AT.match(rest)
+    aimed = _AIMED_AT.match(rest) or _ABOUT.match(rest)
     if aimed:
         return aimed[1].strip(), rest[aimed.end() :].strip()
     rest = _PROBLEM_LABEL.sub("", rest).strip()
@@ -515,3 +550,9 @@ def _fields_in_brackets(text: str) -> tuple[str, dict[str, str]]:
     if found is None or not _FIELD_LABEL.search(found[1]):
         return text, {}
     return text[: found.start()].rstrip(), _read_fields(found[1])
+
+
+def _without_marker(text: str) -> str:
+    """'1.制定学习计划' → '制定学习计划': a measure's own list number is not its text."""
+    marker = match_marker(text)
+    return marker.rest if marker is not None and marker.rest else text

@@ -14,14 +14,13 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bot.services.plan_import.errors import PlanImportError
 from bot.services.plan_import.excel_dates import render_date
-from bot.services.plan_import.grid import EMPTY_CELL, Grid, GridCell, Position
+from bot.services.plan_import.grid import EMPTY_CELL, EXCEL_ERRORS, Grid, GridCell, Position
 from bot.services.plan_import.headers import HeaderMatch, find_header
 from bot.services.plan_import.ledger_plan import ledger_plan
 from bot.services.plan_import.model import Doubt, ParsedPlan
 
 # Ledgers are narrow; a sheet "used" to column XFD by formatting is not read that far.
 _MAX_COLUMNS = 60
-_EXCEL_ERRORS = {"#REF!", "#VALUE!", "#N/A", "#NAME?", "#DIV/0!", "#NUM!", "#NULL!"}
 # Elements may carry a namespace prefix (<x:mergeCell>) when written by other programs.
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+\d+:[A-Za-z]+\d+)"')
 _CELL = re.compile(
@@ -88,7 +87,7 @@ def sheet_grid(sheet: ReadOnlyWorksheet, xml: bytes) -> Grid:
             elif value is None or value == "":
                 cells.append(EMPTY_CELL)
             else:
-                if isinstance(value, str) and value.strip() in _EXCEL_ERRORS:
+                if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
                     notes[(r, c)] = f"{get_column_letter(c + 1)}列的公式出错（{value.strip()}）"
                 cells.append(GridCell(value))
         rows.append(cells)
