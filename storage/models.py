@@ -251,3 +251,109 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+# digests, reminders, look-backs
+
+
+class DigestSetting(Base):
+    """When a leader or the office gets the digest; no row means the default (weekly, Monday 09:00)."""
+
+    __tablename__ = "digest_settings"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    # weekly / monthly
+    frequency: Mapped[str] = mapped_column(String(10), default="weekly")
+    # Monday is 0; used by weekly digests
+    weekday: Mapped[int] = mapped_column(Integer, default=0)
+    # 1..28; used by monthly digests
+    month_day: Mapped[int] = mapped_column(Integer, default=1)
+    # local time, minutes after midnight
+    minute_of_day: Mapped[int] = mapped_column(Integer, default=9 * 60)
+    muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # occurrences before this moment are not caught up after a change
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DigestSnapshot(Base):
+    """The totals a person's digest showed, so the next one can say what changed."""
+
+    __tablename__ = "digest_snapshots"
+    __table_args__ = (Index("ix_digest_snapshots_person_created", "person_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(10))
+    totals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Notification(Base):
+    """What the scheduler sent, or is sending: claimed before sending, so nothing goes twice.
+
+    The key is (person, kind, subject, due_on); `subject_id` is the measure, or 0 when the
+    notification concerns no single measure (a digest).
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "subject_id", "due_on"),
+        Index("ix_notifications_state_claimed_at", "state", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    # the notification whose message carried this one: one message per person per run
+    batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # claimed / sending / sent / blocked / failed / released / unknown
+    state: Mapped[str] = mapped_column(String(12), default="claimed")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ReminderSnooze(Base):
+    """A person put off reminders about a measure until a working day."""
+
+    __tablename__ = "reminder_snoozes"
+    __table_args__ = (UniqueConstraint("person_id", "measure_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), index=True)
+    until: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Lookback(Base):
+    """回头看: after a measure is closed the owner confirms the fix holds; the leader reviews."""
+
+    __tablename__ = "lookbacks"
+    __table_args__ = (UniqueConstraint("measure_id", "closed_at", "offset_days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"), index=True)
+    # the closing this look-back checks; a measure closed again gets a new series
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # days after closing (30 / 90 / 180); None for a random re-check picked by the office
+    offset_days: Mapped[int | None] = mapped_column(Integer)
+    # scheduled / sample
+    reason: Mapped[str] = mapped_column(String(12), default="scheduled")
+    due_on: Mapped[date] = mapped_column(Date)
+    # asked / answered / confirmed / reopened
+    state: Mapped[str] = mapped_column(String(12), default="asked", index=True)
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    asked_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    holds: Mapped[bool | None] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_count: Mapped[int] = mapped_column(Integer, default=0)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    review_reason: Mapped[str | None] = mapped_column(Text)
