@@ -1,8 +1,8 @@
 """Short names under which staff refer to documents ("红会法", "捐赠法", "民法典第五百条").
 
-Aliases come from three places: rules applied to every title (drop 中华人民共和国, the 《》 marks, the
-province suffix), the front matter (``aliases:`` / ``short_name:``) and the table below with the
-usual short names of the shipped texts.
+Aliases come from three places: rules applied to every title (drop 中华人民共和国, the 《》
+marks, the province suffix), the front matter (``aliases:`` / ``short_name:``) and the table
+below with the usual short names of the shipped texts.
 """
 
 from __future__ import annotations
@@ -33,7 +33,10 @@ KNOWN_SHORT_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 # Parts of the civil code shipped as separate files.
-CIVIL_CODE_PARTS = {"合同编": ("合同编", "民法典合同编"), "总则": ("总则编", "民法总则", "民法典总则")}
+CIVIL_CODE_PARTS = {
+    "合同编": ("合同编", "民法典合同编"),
+    "总则": ("总则编", "民法总则", "民法典总则"),
+}
 
 _PLACE_SUFFIX = re.compile(r"^(北京|天津|上海|重庆|[\u4e00-\u9fff]{2,3}?)(市|省|自治区)")
 

@@ -92,7 +92,8 @@ def save(cache_dir: Path | None, key: str, state: Any) -> bool:
 
 def _prune(cache_dir: Path) -> None:
     try:
-        files = sorted(cache_dir.glob("index-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+        files = sorted(cache_dir.glob("index-*.pkl"), key=lambda p: p.stat().st_mtime,
+                       reverse=True)
         for old in files[_KEEP_FILES:]:
             old.unlink(missing_ok=True)
     except OSError:

@@ -76,7 +76,10 @@ class Catalog:
         return best_files if best_score >= threshold else ()
 
     def name_before(self, squashed_prefix: str) -> Mention | None:
-        """The document named right before an article number ("…红十字会法" + 第十一条), typos allowed."""
+        """The document named right before an article number ("…红十字会法" + 第十一条).
+
+        Typos are allowed, with a stricter bar than for a name given on its own.
+        """
         if not squashed_prefix:
             return None
         text = squashed_prefix

@@ -86,7 +86,8 @@ def format_result(result: SearchResult) -> str:
         lines.append(f"《{missing.title}》没有第{missing.requested}条"
                      f"（该文件共 {missing.article_count} 条）。")
     elif not result.answered:
-        lines.append("知识库中没有找到依据。" if result.kind != "bad_input" else "没有看懂这个问题。")
+        understood = result.kind != "bad_input"
+        lines.append("知识库中没有找到依据。" if understood else "没有看懂这个问题。")
         lines.extend(f"· {tip}" for tip in result.suggestions)
     for number, hit in enumerate(result.hits, start=1):
         passage = hit.passage

@@ -138,7 +138,10 @@ class KnowledgeBase:
         )
 
     def add_document(self, file_name: str, content: bytes) -> ReloadReport:
-        """Write (or replace) a document in the folder and reload. Invalid files are not written."""
+        """Write (or replace) a document in the folder and reload.
+
+        A file that would not load (bad name, format or content) is not written at all.
+        """
         name = file_name.strip()
         problem = _name_problem(name)
         if problem is None:
@@ -219,7 +222,7 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
            errors: list[tuple[str, str]]) -> _State:
     passages: list[Passage] = []
     texts: list[str] = []
-    leads: list[str] = []
+    leads: list[tuple[int, int]] = []
     documents: dict[str, Document] = {}
     for doc in loaded:
         ids: list[str] = []
@@ -256,7 +259,9 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
 
 
 _PENALTY_CHAPTER = re.compile(r"法律责任|罚\s*则|责任追究")
-_PENALTY_TEXT = re.compile(r"责令(?:限期)?改正|罚款|给予(?:\S{0,6})?处分|追究刑事责任|没收违法所得")
+_PENALTY_TEXT = re.compile(
+    r"责令(?:限期)?改正|罚款|给予(?:\S{0,6})?处分|追究刑事责任|没收违法所得"
+)
 
 
 def _is_penalty(passage: Passage) -> bool:
@@ -265,13 +270,12 @@ def _is_penalty(passage: Passage) -> bool:
     return passage.kind == "article" and bool(_PENALTY_TEXT.search(passage.text))
 
 
-def _lead(unit: RawUnit) -> str:
+def _lead(unit: RawUnit) -> tuple[int, int]:
+    """Character range of a unit's opening words (after 第X条), where its subject usually is."""
     if unit.kind == "row":
-        return unit.row or ""
-    text = unit.text
-    if unit.article and text.startswith(unit.article):
-        text = text[len(unit.article) :]
-    return text.strip()[:LEAD_CHARS]
+        return (0, 0)
+    start = len(unit.article) if unit.article and unit.text.startswith(unit.article) else 0
+    return (start, start + LEAD_CHARS)
 
 
 def _corpus(passages: list[Passage], loaded: list[LoadedDocument], analyzer: Analyzer,

@@ -142,7 +142,8 @@ def _is_unverified(front: dict[str, str | list[str]]) -> bool:
     return any(marker in described.lower() for marker in _UNVERIFIED_MARKERS)
 
 
-def _warning(front: dict[str, str | list[str]], complete: bool, doc_number: str | None) -> str | None:
+def _warning(front: dict[str, str | list[str]], complete: bool,
+             doc_number: str | None) -> str | None:
     unverified = _is_unverified(front)
     if not unverified and complete:
         return None

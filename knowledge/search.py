@@ -82,7 +82,8 @@ class Corpus:
     file_units: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> unit id range
     title_terms: dict[str, frozenset[str]] = field(default_factory=dict)
     penalties: frozenset[int] = frozenset()  # units that set out penalties (法律责任)
-    local_places: dict[str, str] = field(default_factory=dict)  # file -> place its title starts with
+    # file -> the province its title starts with (local rules)
+    local_places: dict[str, str] = field(default_factory=dict)
 
 
 def synonym_table() -> dict[str, list[tuple[str, float]]]:
@@ -112,7 +113,8 @@ class Searcher:
         top = max(1, top)
         cleaned = clean_question(question)
         if meaningful_chars(cleaned) < 2:
-            return SearchResult(question, False, [], "bad_input", suggestions=BAD_INPUT_SUGGESTIONS)
+            return SearchResult(question, False, [], "bad_input",
+                                suggestions=BAD_INPUT_SUGGESTIONS)
         squashed = squash(cleaned)
         refs = article_refs(squashed)
         if refs:
@@ -133,7 +135,8 @@ class Searcher:
             return None
         hits: list[Hit] = []
         for ref in refs:
-            file = next((f for f in mention.files if ref.number in corpus.articles.get(f, {})), None)
+            file = next(
+                (f for f in mention.files if ref.number in corpus.articles.get(f, {})), None)
             if file is None:
                 if hits:
                     continue
@@ -157,7 +160,8 @@ class Searcher:
 
     # -- ranked search --------------------------------------------------------------------------
 
-    def _ranked(self, question: str, squashed: str, refs: list[ArticleRef], top: int) -> SearchResult:
+    def _ranked(self, question: str, squashed: str, refs: list[ArticleRef],
+                top: int) -> SearchResult:
         corpus = self.corpus
         mentions = corpus.catalog.mentions(squashed)
         named = {file for mention in mentions for file in mention.files}
@@ -323,7 +327,8 @@ class Searcher:
             if place is not None and place not in squashed:
                 coverage *= LOCAL_PENALTY
             # Coverage decides; the rest (repetition, subject of the article) orders near-ties.
-            rank = coverage + (TIE_BREAK * raw[unit_id] + LEAD_BONUS * lead.get(unit_id, 0.0)) / total
+            order = TIE_BREAK * raw[unit_id] + LEAD_BONUS * lead.get(unit_id, 0.0)
+            rank = coverage + order / total
             if unit_id in corpus.penalties:
                 rank += PENALTY_RANK if wants_penalty else -PENALTY_RANK
             if file in named:
@@ -332,10 +337,11 @@ class Searcher:
         return results
 
     def _title_floor(self, concept: Concept, strengths: dict[int, float]) -> None:
-        """A word of the document's title counts, weakly, for each of its passages (红会 → 红十字会法)."""
+        """A word of a document's title counts, for each of its passages (红会 → 红十字会法)."""
         corpus = self.corpus
         for file, terms in corpus.title_terms.items():
-            factor = max((v.factor for v in concept.variants if set(v.terms) <= terms), default=0.0)
+            factor = max((v.factor for v in concept.variants if set(v.terms) <= terms),
+                         default=0.0)
             if not factor:
                 continue
             floor = factor * TITLE_FACTOR
@@ -407,7 +413,8 @@ def _content_runs(words: list[str]) -> list[list[str]]:
             current, glued = [], False
             continue
         single = len(word) == 1 and word not in SYNONYMS
-        if single and current and (glued or (len(current[-1]) == 1 and current[-1] not in SYNONYMS)):
+        previous_single = bool(current) and len(current[-1]) == 1 and current[-1] not in SYNONYMS
+        if single and current and (glued or previous_single):
             current[-1] += word
             glued = True
             continue

@@ -1,9 +1,9 @@
 """Split a document body into units of retrieval: articles, table row groups and paragraphs.
 
-The body is Markdown-like text (``.md`` files as shipped, ``.txt`` as written, ``.docx`` after
-conversion). Articles are lines that start with 第X条; chapters are headings (``## 第一章 总则``) or,
-in plain text, short lines such as ``第一章 总则``. Text inside an article up to the next article or
-heading belongs to it (its 款 and 项).
+The body is Markdown-like text (``.md`` files as shipped, ``.txt`` as written, ``.docx``
+after conversion). Articles are lines that start with 第X条; chapters are headings
+(``## 第一章 总则``) or, in plain text, short lines such as ``第一章 总则``. Text inside an
+article up to the next article or heading belongs to it (its 款 and 项).
 """
 
 from __future__ import annotations

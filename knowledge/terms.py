@@ -20,7 +20,8 @@ import jieba
 from knowledge.synonyms import COLLOQUIAL, STOPWORDS, SYNONYM_GROUPS
 
 BIGRAM_PREFIX = "~"
-# Words in the opening of a unit (its subject: "活体器官的接受人限于…") are indexed again with this.
+# Words in the opening of a unit (its subject: "活体器官的接受人限于…") are indexed again
+# with this prefix.
 LEAD_PREFIX = "^"
 LEAD_CHARS = 24
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -83,12 +84,14 @@ class Analyzer:
     def compact(self, vocabulary: Iterable[str]) -> Analyzer:
         """A smaller dictionary (rare words dropped) for queries, stored with the index."""
         keep = set(vocabulary) | set(STOPWORDS) | set(domain_words(()))
-        freq: dict[str, int] = {}
-        for word, count in self.freq.items():
-            # Common words stay too: a question's word the folder never uses ("公积金") must
-            # still come out as one word, to count as unknown rather than vanish.
-            if count and (len(word) == 1 or count >= _COMMON_FREQ or word in keep):
-                _add_word(freq, word, count)
+        # Common words stay too: a question's word the folder never uses ("公积金") must
+        # still come out as one word, to count as unknown rather than vanish. Zero counts are
+        # the prefixes jieba needs to walk its dictionary.
+        freq = {
+            word: count
+            for word, count in self.freq.items()
+            if count == 0 or count >= _COMMON_FREQ or len(word) == 1 or word in keep
+        }
         return Analyzer(freq, self.total)
 
     def knows(self, word: str) -> bool:
@@ -98,22 +101,28 @@ class Analyzer:
         """jieba accurate-mode words of normalised text (no HMM: deterministic and fast)."""
         return [word for word in self._tokenizer.cut(text, HMM=False) if word.strip()]
 
-    def index_terms(self, text: str, lead: str = "") -> list[str]:
-        terms = self._terms(text)
-        if lead:
-            terms.extend(LEAD_PREFIX + t for t in self._terms(lead) if t[0] != BIGRAM_PREFIX)
-        return terms
-
-    def _terms(self, text: str) -> list[str]:
+    def index_terms(self, text: str, lead: tuple[int, int] = (0, 0)) -> list[str]:
+        """Words, their sub-words and bigrams of ``text``; words starting inside the ``lead``
+        character range are added once more with LEAD_PREFIX."""
         text = normalise(text)
         terms: list[str] = []
+        lead_start, lead_end = lead
+        position = 0
         for word in self.words(text):
+            start = position
+            position += len(word)
             if not _WORDLIKE.search(word) or word in STOPWORDS:
                 continue
+            in_lead = lead_start <= start < lead_end
             if len(word) >= 2:
                 terms.append(word)
+                if in_lead:
+                    terms.append(LEAD_PREFIX + word)
             if len(word) >= 3 and _CJK.search(word):
-                terms.extend(self._sub_words(word))
+                pieces = self._sub_words(word)
+                terms.extend(pieces)
+                if in_lead:
+                    terms.extend(LEAD_PREFIX + piece for piece in pieces)
         terms.extend(bigrams(text))
         return terms
 

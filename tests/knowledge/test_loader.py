@@ -82,7 +82,8 @@ def test_incomplete_document_warns() -> None:
 
 
 def test_plain_text_document() -> None:
-    text = "某某红十字会财务制度\n\n第一章 总则\n第一条 本会财务实行统一管理。\n第二条 报销须经会长审批。\n"
+    text = ("某某红十字会财务制度\n\n第一章 总则\n"
+            "第一条 本会财务实行统一管理。\n第二条 报销须经会长审批。\n")
     doc = read_document("finance.txt", text.encode("gb18030"))
     assert doc.title == "某某红十字会财务制度"
     articles = [u for u in doc.units if u.kind == "article"]
