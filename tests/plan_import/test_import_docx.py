@@ -95,3 +95,27 @@ def test_report_inside_a_layout_table() -> None:
     document.save(buffer)
     plan = parse_plan_file(buffer.getvalue(), "报告.docx")
     assert plan_shape(plan.to_json_dict()) == expected_plan(people=False)
+
+
+def test_a_ledger_table_split_in_two_by_a_page_break() -> None:
+    rows = [
+        ["序号", "存在问题", "整改措施", "责任领导", "整改时限"],
+        ["1", "公务接待不规范", "修订接待制度", "陈某某", "2022年6月底前"],
+        ["", "", "开展专项检查", "陈某某", "立行立改"],
+        ["2", "财务报销不规范", "规范报销审批", "吴某某", "长期坚持"],
+    ]
+    document = docx.Document()
+    for part in (rows[:3], rows[3:]):
+        table = document.add_table(rows=len(part), cols=len(part[0]))
+        for r, values in enumerate(part):
+            for c, value in enumerate(values):
+                table.cell(r, c).text = value
+        document.add_paragraph("")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    plan = parse_plan_file(buffer.getvalue(), "台账.docx")
+    assert [(p.number, p.title, len(p.measures)) for p in plan.problems] == [
+        ("1", "公务接待不规范", 2),
+        ("2", "财务报销不规范", 1),
+    ]
+    assert plan.year == 2022

@@ -249,3 +249,57 @@ def test_year_argument_when_the_document_has_none() -> None:
     plan = parse(text)
     assert plan.year is None and plan.measures[0].deadline.kind == "unknown"
     assert {d.kind for d in plan.doubts} == {"deadline", "year"}
+
+
+def html_ledger() -> str:
+    return """<html><head><meta charset="utf-8"><title>台账</title></head><body>
+<h2>某某局2022年巡察整改台账</h2>
+<table border="1">
+<tr><th>序号</th><th>问题类别</th><th>存在问题</th><th>整改措施</th><th>责任领导</th>
+<th>牵头科室</th><th>责任人</th><th>整改时限</th></tr>
+<tr><td rowspan="2">1</td><td rowspan="3">作风建设方面</td><td rowspan="2">公务接待不规范</td>
+<td>修订接待制度</td><td rowspan="2">陈某某</td><td>办公室</td><td>刘某某</td>
+<td>6月底前</td></tr>
+<tr><td>开展专项检查</td><td>办公室</td><td>刘某某&nbsp;</td><td>立行立改</td></tr>
+<tr><td>2</td><td>财务报销不规范</td><td>规范报销<br/>审批程序</td><td>吴某某</td>
+<td>财务室</td><td>孙某某、丁某某</td><td>长期坚持</td></tr>
+<tr><td colspan="8">填报人：孙某某</td></tr>
+</table></body></html>"""
+
+
+def test_ledger_in_an_html_table_even_when_saved_as_xls() -> None:
+    for name in ("台账.html", "台账.xls"):
+        plan = parse_plan_file(html_ledger().encode("utf-8"), name)
+        assert plan.title == "某某局2022年巡察整改台账"
+        assert [(a.title, [(p.number, p.title) for p in a.problems]) for a in plan.aspects] == [
+            ("作风建设方面", [("1", "公务接待不规范"), ("2", "财务报销不规范")])
+        ]
+        assert [(m.text, m.leader, m.owner, m.deadline.json_value) for m in plan.measures] == [
+            ("修订接待制度", "陈某某", "刘某某", "2022-06-30"),
+            ("开展专项检查", "陈某某", "刘某某", "immediate"),
+            ("规范报销审批程序", "吴某某", "孙某某、丁某某", "ongoing"),
+        ]
+        assert plan.doubts == []
+
+
+def test_ledger_in_a_markdown_table() -> None:
+    text = "\n".join(
+        [
+            "# 2023年整改台账",
+            "",
+            "| 序号 | 存在问题 | 整改措施 | 责任人 | 完成时限 |",
+            "|:---:|---|---|---|---|",
+            "| 1 | 公务接待不规范 | 修订接待制度 | 刘某某 | 9月底前 |",
+            "| | | 开展专项检查 | 刘某某 | 立行立改 |",
+        ]
+    )
+    plan = parse(text, "台账.md")
+    assert [(p.title, len(p.measures)) for p in plan.problems] == [("公务接待不规范", 2)]
+    assert plan.measures[0].deadline.json_value == "2023-09-30"
+
+
+def test_a_web_page_whose_article_sits_in_a_layout_table() -> None:
+    rows = "".join(f"<tr><td>{line}</td></tr>" for line in report_lines())
+    page = f"<html><body><table width='100%'>{rows}</table></body></html>"
+    plan = parse(page, "报告.html")
+    assert plan_shape(plan.to_json_dict()) == expected_plan(people=False)

@@ -52,6 +52,10 @@ def parse_docx(data: bytes, source_name: str, year: int | None) -> ParsedPlan:
             continue
         grid = table_grid(block, f"表格{len(tables) + 1}")
         header = find_header(grid)
+        if header is None and tables and grid.width == tables[-1][0].width:
+            # the ledger goes on in a second table without a header of its own
+            tables[-1][0].extend(grid)
+            continue
         if header is None:
             lines.extend(_table_lines(block, len(lines)))
             continue

@@ -48,6 +48,21 @@ class Grid:
     def width(self) -> int:
         return max((len(cells) for cells in self.rows), default=0)
 
+    def extend(self, other: Grid) -> None:
+        """Append another table's rows: a table split in two by a page break."""
+        shift = len(self.rows)
+        for cells in other.rows:
+            self.rows.append(
+                [
+                    GridCell(cell.value, (cell.origin[0] + shift, cell.origin[1]), cell.shown)
+                    if cell.origin is not None
+                    else cell
+                    for cell in cells
+                ]
+            )
+        for (row, column), note in other.cell_notes.items():
+            self.cell_notes[(row + shift, column)] = note
+
 
 def cell_text(value: object) -> str:
     """A cell's value as text, the way the office typed it."""

@@ -13,7 +13,8 @@ _HTML_HINT = re.compile(
 )
 _INVISIBLE_BLOCKS = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _BLOCK_TAGS = re.compile(
-    r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/section|p|div|li|h[1-6]|tr)\b[^>]*>", re.IGNORECASE
+    r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/td|/th|/table|/section|p|div|li|h[1-6]|tr)\b[^>]*>",
+    re.IGNORECASE,
 )
 _HEADING_TAG = re.compile(r"<\s*h([1-6])\b[^>]*>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]{0,400}>")
