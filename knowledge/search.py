@@ -256,7 +256,9 @@ class Searcher:
         else:
             # The folder never uses this word: it still counts against every passage.
             weight = index.max_idf * UNKNOWN_WORD_SHARE
-        if word in GENERIC:
+        if word in GENERIC or word in STOPWORDS or len(word) == 1:
+            # Answer-type words, hedges kept for their statutory sense (不能 → 不得) and single
+            # characters say little about the topic.
             weight *= GENERIC_FACTOR
         return Concept(word, tuple(Variant(t, f) for t, f in variants.items()), weight)
 
@@ -407,7 +409,7 @@ def _content_runs(words: list[str]) -> list[list[str]]:
     current: list[str] = []
     glued = False  # whether current[-1] is made of single characters
     for word in words:
-        if not is_wordlike(word) or word in STOPWORDS:
+        if not is_wordlike(word) or (word in STOPWORDS and word not in COLLOQUIAL):
             if current:
                 runs.append(current)
             current, glued = [], False
