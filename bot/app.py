@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from handlers import get_routers
+from handlers.ask import RecentQuestions
 from handlers.middlewares import ActorMiddleware, DbSessionMiddleware
+from knowledge import KnowledgeBase
 
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "zh": [
@@ -42,6 +44,7 @@ def build_dispatcher(
     session_factory: async_sessionmaker[AsyncSession],
     clock: Clock,
     storage: BaseStorage | None = None,
+    knowledge: KnowledgeBase | None = None,
     **workflow_data: Any,
 ) -> Dispatcher:
     """The production dispatcher: middlewares, routers and what handlers are given."""
@@ -54,6 +57,8 @@ def build_dispatcher(
         settings=settings,
         timezone=settings.tz,
         invite_ttl_days=settings.invite_ttl_days,
+        knowledge=knowledge,
+        recent_questions=RecentQuestions(),
         **workflow_data,
     )
     return dispatcher

@@ -237,6 +237,55 @@ def cmd_people(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from knowledge.cli import ask_main
+
+    settings = load_settings()
+    questions = [args.question] if args.question is not None else None
+    return ask_main(
+        questions, args.top, args.json, settings.knowledge_dir, None, sys.stdout, sys.stdin
+    )
+
+
+def cmd_kb_add(args: argparse.Namespace) -> int:
+    from knowledge import KnowledgeBase
+
+    settings = load_settings()
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"找不到文件 / no such file: {path}", file=sys.stderr)
+        return 2
+    if path.suffix.lower() not in (".md", ".txt", ".docx"):
+        print("只能加入 .md、.txt 或 .docx 文件 / only .md, .txt or .docx", file=sys.stderr)
+        return 2
+    base = KnowledgeBase.load(settings.knowledge_dir)
+    report = base.add_document(path.name, path.read_bytes())
+    for name, reason in report.failed:
+        print(f"未能载入 {name}：{reason}", file=sys.stderr)
+    if report.failed:
+        return 2
+    print(f"已加入制度库：{path.name}（新增 {len(report.added)}，更新 {len(report.changed)}）")
+    print("运行中的机器人会在一分钟内自动载入。")
+    return 0
+
+
+def cmd_kb_list(args: argparse.Namespace) -> int:
+    from knowledge import KnowledgeBase
+
+    settings = load_settings()
+    base = KnowledgeBase.load(settings.knowledge_dir)
+    for document in base.documents:
+        flags = (
+            ""
+            if document.complete and not document.warning
+            else "\t⚠️ " + (document.warning or "不完整")
+        )
+        print(f"{document.file}\t{document.title}\t{document.version or ''}{flags}")
+    for name, reason in base.load_errors:
+        print(f"未能载入 {name}：{reason}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zhenggai", description="整改助手: the rectification ledger in Telegram"
@@ -276,6 +325,24 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(func=cmd_person_add)
 
     commands.add_parser("people", help="list people").set_defaults(func=cmd_people)
+
+    ask = commands.add_parser("ask", help="answer a question from the regulations folder")
+    ask.add_argument(
+        "question",
+        nargs="?",
+        default=None,
+        help="the question; without it, one question per line from stdin",
+    )
+    ask.add_argument("--json", action="store_true", help="JSON (JSON Lines for stdin)")
+    ask.add_argument("--top", type=int, default=3, help="how many passages (default 3)")
+    ask.set_defaults(func=cmd_ask)
+
+    kb = commands.add_parser("kb", help="the regulations folder")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
+    kb_add = kb_commands.add_parser("add", help="add or replace a document (md, txt, docx)")
+    kb_add.add_argument("file")
+    kb_add.set_defaults(func=cmd_kb_add)
+    kb_commands.add_parser("list", help="list the documents").set_defaults(func=cmd_kb_list)
     return parser
 
 

@@ -28,6 +28,7 @@ from bot.services.people import add_person, list_people
 from bot.services.plan_files import read_plan_file
 from bot.services.plan_store import import_plan
 from bot.telegram import build_bot
+from knowledge import KnowledgeBase
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
 from storage.models import Person
@@ -44,6 +45,7 @@ HELP = """\
   数字        按下上一条消息中对应编号的按钮
   /as 姓名    切换身份（如 /as 吴某某）     /who  列出所有人员
   /file 路径  发送一个文件作为佐证材料      /quit 退出
+  直接提问即可查制度，如：出差住宿标准多少？ 红十字会法第十一条
 数据保存在临时数据库中，退出即删除，不会碰正式数据。
 """
 
@@ -126,7 +128,8 @@ async def run_demo(
         session_api = OfflineSession()
         session_api.on_message = terminal.show
         bot = build_bot(DEMO_TOKEN, "http://offline.invalid", session=session_api)
-        dispatcher = build_dispatcher(settings, factory, clock)
+        knowledge = await asyncio.to_thread(KnowledgeBase.load, settings.knowledge_dir)
+        dispatcher = build_dispatcher(settings, factory, clock, knowledge=knowledge)
         updates = UpdateFactory()
         first_owner = next((p.name for p in people if p.role == "staff"), people[0].name)
         name = as_person if as_person in by_name else first_owner

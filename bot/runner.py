@@ -19,11 +19,13 @@ from bot.app import build_dispatcher, set_commands
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.telegram import build_bot, install_redaction
+from knowledge import KnowledgeBase
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
 
 logger = logging.getLogger(__name__)
 
+KNOWLEDGE_RELOAD_SECONDS = 60
 STARTUP_RETRY_FIRST = 1.0
 STARTUP_RETRY_MAX = 30.0
 UNREACHABLE = (
@@ -66,6 +68,39 @@ async def connect(bot: Bot, settings: Settings, stop: asyncio.Event) -> bool:
     return False
 
 
+async def load_knowledge(settings: Settings) -> KnowledgeBase | None:
+    """The regulations index, built (or read from its cache) off the event loop."""
+    try:
+        knowledge = await asyncio.to_thread(KnowledgeBase.load, settings.knowledge_dir)
+    except OSError as error:
+        logger.error("regulations folder %s unusable: %s", settings.knowledge_dir, error)
+        return None
+    for name, reason in knowledge.load_errors:
+        logger.warning("regulation file %s skipped: %s", name, reason)
+    logger.info("regulations: %d documents", len(knowledge.documents))
+    return knowledge
+
+
+async def keep_knowledge_fresh(knowledge: KnowledgeBase, stop: asyncio.Event) -> None:
+    """Picks up added, changed and removed files without a restart."""
+    while not stop.is_set():
+        await _wait(stop, KNOWLEDGE_RELOAD_SECONDS)
+        if stop.is_set():
+            return
+        try:
+            report = await asyncio.to_thread(knowledge.reload)
+        except OSError as error:
+            logger.warning("regulations reload failed: %s", error)
+            continue
+        if not report.unchanged:
+            logger.info(
+                "regulations reloaded: +%d ~%d -%d",
+                len(report.added),
+                len(report.changed),
+                len(report.removed),
+            )
+
+
 async def run(settings: Settings) -> int:
     token = settings.token_value()
     if not token:
@@ -80,7 +115,13 @@ async def run(settings: Settings) -> int:
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     clock = SystemClock(settings.tz)
-    dispatcher = build_dispatcher(settings, create_session_factory(engine), clock)
+    knowledge = await load_knowledge(settings)
+    dispatcher = build_dispatcher(
+        settings, create_session_factory(engine), clock, knowledge=knowledge
+    )
+    background = []
+    if knowledge is not None:
+        background.append(asyncio.create_task(keep_knowledge_fresh(knowledge, stop)))
     bot = build_bot(token, settings.telegram_api_url)
     try:
         try:
@@ -112,6 +153,9 @@ async def run(settings: Settings) -> int:
         if polling.done() and not polling.cancelled() and polling.exception():
             raise polling.exception()  # type: ignore[misc]
     finally:
+        stop.set()
+        for task in background:
+            task.cancel()
         await bot.session.close()
         await engine.dispose()
     logger.info("stopped")

@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    ask,
     decisions,
     extension,
     fallback,
@@ -25,6 +26,7 @@ def get_routers() -> list[Router]:
         start.strangers_router(),
         admin.router(),
         plan_import.router(),
+        ask.router(),
         measures.router(),
         decisions.router(),
         extension.router(),

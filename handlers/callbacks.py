@@ -46,3 +46,10 @@ class ImportCb(CallbackData, prefix="im"):
     # ok / cancel / page
     action: str
     page: int = 0
+
+
+class KbCb(CallbackData, prefix="kb"):
+    # full / prev / next / more / doc
+    action: str
+    # a passage id (≤ 20 chars) or, for "more", a question key
+    ref: str

@@ -6,7 +6,15 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.services.ledger import MeasureDetail, ProblemGroup
-from handlers.callbacks import DecisionCb, DraftCb, LangCb, MeasureCb, OverviewCb, PickCb
+from handlers.callbacks import (
+    DecisionCb,
+    DraftCb,
+    KbCb,
+    LangCb,
+    MeasureCb,
+    OverviewCb,
+    PickCb,
+)
 from handlers.texts import Texts
 
 BUTTON_TEXT = 40
@@ -28,7 +36,11 @@ def my_measures(groups: list[ProblemGroup]) -> InlineKeyboardMarkup | None:
     return builder.as_markup() if groups else None
 
 
-def measure_actions(t: Texts, detail: MeasureDetail) -> InlineKeyboardMarkup:
+def measure_actions(
+    t: Texts,
+    detail: MeasureDetail,
+    cited: list[tuple[str, str]] = (),  # type: ignore[assignment]
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     measure_id = detail.line.id
     if "report" in detail.actions:
@@ -62,6 +74,11 @@ def measure_actions(t: Texts, detail: MeasureDetail) -> InlineKeyboardMarkup:
     if detail.evidence_count:
         builder.button(text=t("btn_files"), callback_data=MeasureCb(action="files", id=measure_id))
     builder.button(text=t("btn_history"), callback_data=MeasureCb(action="history", id=measure_id))
+    for title, passage_id in cited:
+        builder.button(
+            text=_label(t("btn_cited", title=title)),
+            callback_data=KbCb(action="full", ref=passage_id),
+        )
     builder.adjust(2)
     return builder.as_markup()
 

@@ -14,10 +14,12 @@ from bot.clock import Clock
 from bot.services import ledger
 from bot.services.actor import Actor
 from handlers import keyboards, render
+from handlers.ask import cited_documents
 from handlers.callbacks import MeasureCb
 from handlers.filters import Registered
 from handlers.sending import answer_long, send_long
 from handlers.texts import Texts
+from knowledge import KnowledgeBase
 
 
 async def show_measure(
@@ -29,10 +31,11 @@ async def show_measure(
     timezone: ZoneInfo,
     measure_id: int,
     full_history: bool = False,
+    knowledge: KnowledgeBase | None = None,
 ) -> None:
     detail = await ledger.measure_detail(session, actor, clock, measure_id)
     text = render.measure_detail(texts, detail, timezone, full_history=full_history)
-    markup = keyboards.measure_actions(texts, detail)
+    markup = keyboards.measure_actions(texts, detail, cited_documents(knowledge, detail.line.text))
     if isinstance(query_or_message, CallbackQuery):
         await query_or_message.answer()
         assert query_or_message.message is not None
@@ -67,6 +70,7 @@ def router() -> Router:
         clock: Clock,
         texts: Texts,
         timezone: ZoneInfo,
+        knowledge: KnowledgeBase | None = None,
     ) -> None:
         await show_measure(
             query,
@@ -77,6 +81,7 @@ def router() -> Router:
             timezone,
             callback_data.id,
             full_history=callback_data.action == "history",
+            knowledge=knowledge,
         )
 
     @r.callback_query(MeasureCb.filter(F.action == "files"))

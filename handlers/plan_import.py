@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -19,6 +18,7 @@ from bot.services.errors import NotAllowed
 from bot.services.plan_files import PlanFileError, read_plan_async
 from bot.services.plan_store import ImportSummary, import_plan
 from handlers.callbacks import ImportCb
+from handlers.sending import download
 from handlers.states import ImportFlow
 from handlers.texts import Texts, esc
 
@@ -141,12 +141,6 @@ def preview_keyboard(t: Texts, page: int, pages: int) -> InlineKeyboardMarkup:
         sizes.append(3)
     builder.adjust(*sizes)
     return builder.as_markup()
-
-
-async def download(bot: Bot, document: Document) -> bytes:
-    buffer = io.BytesIO()
-    await bot.download(document, destination=buffer)
-    return buffer.getvalue()
 
 
 def router() -> Router:

@@ -22,12 +22,14 @@ from bot.services.actor import Actor
 from bot.services.errors import WrongState
 from bot.services.progress import Attachment
 from handlers import keyboards
+from handlers.ask import RecentQuestions, reply_to_question
 from handlers.callbacks import DraftCb, MeasureCb, PickCb
 from handlers.filters import Registered
 from handlers.notify import deliver
 from handlers.render import short, status_name
 from handlers.states import ReportFlow
 from handlers.texts import Texts, esc
+from knowledge import KnowledgeBase
 
 NOT_A_COMMAND = ~F.text.startswith("/")
 
@@ -264,11 +266,17 @@ def router() -> Router:
         actor: Actor,
         clock: Clock,
         texts: Texts,
+        recent_questions: RecentQuestions,
+        knowledge: KnowledgeBase | None = None,
     ) -> None:
         text = (message.text or "").strip()
+        if not text:
+            await message.answer(texts("not_understood"))
+            return
         handled = await offer_report(message, state, session, actor, clock, texts, text, [])
         if not handled:
-            await message.answer(texts("not_understood"))
+            # not a progress report: a question about the rules
+            await reply_to_question(message, texts, knowledge, text, recent_questions)
 
     @r.message(StateFilter(None), F.photo | F.document)
     async def loose_file(

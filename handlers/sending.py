@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import Document, InlineKeyboardMarkup, Message
 
 MESSAGE_LIMIT = 4096
 # inside a tag or an entity a cut would break the HTML
@@ -82,3 +83,10 @@ async def send_quietly(
         logger.warning("notice to chat %s failed: %s", chat_id, type(error).__name__)
         return False
     return True
+
+
+async def download(bot: Bot, document: Document) -> bytes:
+    """The bytes of a file a user sent (Bot API getFile, then the file download)."""
+    buffer = io.BytesIO()
+    await bot.download(document, destination=buffer)
+    return buffer.getvalue()

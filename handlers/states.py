@@ -26,3 +26,8 @@ class ImportFlow(StatesGroup):
     file = State()
     # a preview is shown; nothing is saved before Confirm
     preview = State()
+
+
+class KbFlow(StatesGroup):
+    # waiting for a regulation document after /kb add
+    file = State()

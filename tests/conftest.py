@@ -120,3 +120,20 @@ async def loaded_plan(
 ) -> ImportSummary:
     async with session_factory() as session:
         return await import_plan(session, SYSTEM_ACTOR, clock, example_plan, "huaibei-plan.json")
+
+
+@pytest.fixture(scope="session")
+def knowledge_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the shipped regulations: tests may add documents to it."""
+    folder = tmp_path_factory.mktemp("knowledge")
+    for document in (REPO / "knowledge").glob("*.md"):
+        if document.name != "README.md":
+            shutil.copy(document, folder / document.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def knowledge_base(knowledge_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from knowledge import KnowledgeBase
+
+    return KnowledgeBase.load(knowledge_folder, tmp_path_factory.mktemp("knowledge-cache"))

@@ -67,14 +67,14 @@ class ChatClient:
 
 @pytest.fixture
 async def client(
-    session_factory: async_sessionmaker[AsyncSession], clock: FixedClock
+    session_factory: async_sessionmaker[AsyncSession], clock: FixedClock, knowledge_base: Any
 ) -> AsyncIterator[ChatClient]:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, database_url="sqlite://", admin_ids=frozenset({ADMIN_ID})
     )
     api = OfflineSession(bot_username="zhenggai_test_bot")
     bot = build_bot("123456:TEST-TOKEN", "http://offline.invalid", session=api)
-    dispatcher = build_dispatcher(settings, session_factory, clock)
+    dispatcher = build_dispatcher(settings, session_factory, clock, knowledge=knowledge_base)
     yield ChatClient(dispatcher, bot, api, UpdateFactory())
     await bot.session.close()
 
