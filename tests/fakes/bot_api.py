@@ -10,7 +10,6 @@ fail the tests instead.
 
 # Waiting helpers take a timeout argument on purpose: tests read better with
 # ``await user.next_message(timeout=5)`` than wrapping every call in asyncio.timeout.
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
