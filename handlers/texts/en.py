@@ -219,4 +219,11 @@ TEXTS: dict[str, str] = {
     "btn_cited": "📖 {title}",
     "lang_choose": "请选择语言 / Choose a language:",
     "lang_set": "Language set to English.",
+    # exports
+    "export_not_allowed": "Only the rectification office and leaders can export the ledger and the report.",
+    "export_scope_all": "all measures",
+    "export_scope_leader": "measures you lead",
+    "export_caption_ledger": "📊 <b>Rectification ledger</b> ({scope}, {count} measures, progress as of {date})\nThe second sheet holds every update.",
+    "export_caption_report": "📝 <b>Rectification report (draft)</b> ({scope}, {count} measures, progress as of {date})\nWritten from the ledger only; check and complete it before use.",
+    "err_nothing_to_export": "There are no measures to export yet.",
 }

@@ -231,4 +231,11 @@ TEXTS: dict[str, str] = {
     "btn_cited": "📖 {title}",
     "lang_choose": "请选择语言 / Choose a language:",
     "lang_set": "已切换为中文。",
+    # exports
+    "export_not_allowed": "导出整改台账和整改情况报告仅限整改办和责任领导使用。",
+    "export_scope_all": "全部措施",
+    "export_scope_leader": "您分管的措施",
+    "export_caption_ledger": "📊 <b>整改台账</b>（{scope}，{count} 条措施，进展截至 {date}）\n第二个工作表“整改记录”是全部更新记录。",
+    "export_caption_report": "📝 <b>整改情况报告（草稿）</b>（{scope}，{count} 条措施，进展截至 {date}）\n内容全部取自台账，请核对、补充后再使用。",
+    "err_nothing_to_export": "还没有可导出的整改措施。",
 }
