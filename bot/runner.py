@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -14,12 +15,14 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher, set_commands
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.telegram import build_bot, install_redaction
 from knowledge import KnowledgeBase
+from storage import repositories
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
 
@@ -101,6 +104,15 @@ async def keep_knowledge_fresh(knowledge: KnowledgeBase, stop: asyncio.Event) ->
             )
 
 
+async def forget_old_updates(
+    session_factory: async_sessionmaker[AsyncSession], clock: SystemClock
+) -> None:
+    # Telegram keeps unconfirmed updates for 24 hours; a week of markers is ample
+    async with session_factory() as session:
+        await repositories.forget_updates_before(session, clock.now() - timedelta(days=7))
+        await session.commit()
+
+
 async def run(settings: Settings) -> int:
     token = settings.token_value()
     if not token:
@@ -115,6 +127,7 @@ async def run(settings: Settings) -> int:
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     clock = SystemClock(settings.tz)
+    await forget_old_updates(create_session_factory(engine), clock)
     knowledge = await load_knowledge(settings)
     dispatcher = build_dispatcher(
         settings, create_session_factory(engine), clock, knowledge=knowledge

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -186,3 +187,11 @@ async def update_seen(session: AsyncSession, update_id: int) -> bool:
         select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
     )
     return found is not None
+
+
+async def forget_updates_before(session: AsyncSession, moment: datetime) -> int:
+    """Drop idempotency markers old enough that Telegram will never redeliver them."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < moment)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

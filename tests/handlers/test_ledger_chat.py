@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.actor import SYSTEM_ACTOR
+from bot.services.plan_store import import_plan
 from storage.models import AuditEvent, Evidence, Measure, Person, ProgressReport
 from tests.handlers.conftest import ADMIN_ID, ChatClient, bind
 
@@ -205,3 +208,25 @@ async def test_english_speakers_get_english(
     await client.send(owner, "/lang")
     await client.click(owner, "中文")
     assert "您负责的整改措施" in (await client.send(owner, "/my"))[-1].text
+
+
+async def test_a_measure_removed_meanwhile_is_reported_not_crashed(
+    client: ChatClient,
+    session_factory: async_sessionmaker[AsyncSession],
+    loaded_plan: Any,
+    example_plan: dict[str, Any],
+    clock: Any,
+) -> None:
+    await bind(session_factory, "孙某某", OWNER_ID)
+    owner = client.user("孙某某", OWNER_ID)
+    await client.send(owner, "/my")
+    listing = client.last_to(owner, with_button="10.2")
+    revised = copy.deepcopy(example_plan)
+    for aspect in revised["aspects"]:
+        for problem in aspect["problems"]:
+            if problem["number"] == "10":
+                problem["measures"] = problem["measures"][:1]
+    async with session_factory() as session:
+        await import_plan(session, SYSTEM_ACTOR, clock, revised)
+    await client.feed(client.updates.callback(owner, listing, listing.button_data("10.2")))
+    assert client.api.alerts[-1].startswith("没有找到这条措施")
