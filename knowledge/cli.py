@@ -98,10 +98,23 @@ def format_result(result: SearchResult) -> str:
         lines.extend(["", heading])
         if passage.version:
             lines.append(f"版本：{passage.version}")
-        lines.append(passage.text)
+        lines.append(_readable_row(passage.text) if passage.row else passage.text)
         if passage.warning:
             lines.append(f"⚠ {passage.warning}")
     return "\n".join(lines) + "\n"
+
+
+def _readable_row(text: str) -> str:
+    """A table row group as "列名：值" lines (the Markdown table stays in JSON output)."""
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in text.splitlines() if line.strip().startswith("|")]
+    if len(rows) < 2:
+        return text
+    header = rows[0]
+    return "\n".join(
+        "；".join(f"{name}：{cell}" for name, cell in zip(header, row, strict=False) if cell)
+        for row in rows[1:]
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
