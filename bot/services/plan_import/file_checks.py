@@ -40,14 +40,16 @@ def check_zip(data: bytes, max_uncompressed: int) -> ZipKind:
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise corrupt() from error
+    if len(members) > _MAX_MEMBERS:
+        raise PlanImportError(
+            "zip_bomb",
+            f"文件内含 {len(members)} 个部件，不像正常的 Excel/Word 文件，已拒绝导入。",
+            f"The file holds {len(members)} parts; refused as a possible zip bomb.",
+        )
     total = sum(member.file_size for member in members)
     packed = sum(member.compress_size for member in members)
     ratio = total / max(packed, 1)
-    if (
-        len(members) > _MAX_MEMBERS
-        or total > max_uncompressed
-        or (total > _RATIO_CHECK_FROM and ratio > _MAX_RATIO)
-    ):
+    if total > max_uncompressed or (total > _RATIO_CHECK_FROM and ratio > _MAX_RATIO):
         raise PlanImportError(
             "zip_bomb",
             f"文件解压后过大（约 {total / 1024 / 1024:.0f} MB，压缩比 {ratio:.0f}:1），"
@@ -62,6 +64,12 @@ def check_zip(data: bytes, max_uncompressed: int) -> ZipKind:
         return "xlsx"
     if "word/document.xml" in names:
         return "docx"
+    if "xl/workbook.bin" in names:
+        raise PlanImportError(
+            "unsupported_type",
+            "这是 Excel 二进制工作簿（.xlsb），请在 Excel 中另存为 .xlsx 后再导入。",
+            "Excel binary workbooks (.xlsb) are not supported; save as .xlsx.",
+        )
     if "mimetype" in names or "content.xml" in names:
         raise PlanImportError(
             "unsupported_type",

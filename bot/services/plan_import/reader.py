@@ -37,7 +37,7 @@ _OTHER_FORMATS = [
 
 
 def parse_plan_file(
-    source: str | os.PathLike[str] | bytes,
+    path_or_bytes: str | os.PathLike[str] | bytes,
     file_name: str,
     year: int | None = None,
     *,
@@ -50,7 +50,7 @@ def parse_plan_file(
     for dates without a year when the file does not say which year the plan is for. Raises
     PlanImportError for anything that cannot be imported; never anything else.
     """
-    data = _read(source, max_bytes)
+    data = _read(path_or_bytes, max_bytes)
     if not data.strip():
         raise PlanImportError("empty", "文件是空的，没有任何内容。", "The file is empty.")
     extension = Path(file_name).suffix.lower()
