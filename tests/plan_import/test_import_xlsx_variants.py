@@ -305,3 +305,17 @@ def test_aspect_rows_numbered_in_the_number_column() -> None:
         ("作风建设方面", ["公务接待不规范"]),
     ]
     assert plan.doubts == []
+
+
+def test_the_smallest_ledger_problem_and_measure_only() -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["问题", "整改措施"])
+    sheet.append(["公务接待不规范", "修订接待制度"])
+    sheet.append([None, "开展专项检查"])
+    plan = parse_plan_file(workbook_bytes(workbook), "台账.xlsx")
+    assert [(p.title, [m.text for m in p.measures]) for p in plan.problems] == [
+        ("公务接待不规范", ["修订接待制度", "开展专项检查"])
+    ]
+    assert [d.kind for d in plan.doubts] == ["no_aspects"]

@@ -31,10 +31,10 @@ _CHINESE_FORMATS = {
     "taiwaneseCounting",
     "japaneseCounting",
 }
+_CIRCLED_FORMATS = {"decimalEnclosedCircle", "decimalEnclosedCircleChinese"}
 _P, _T, _TAB, _BR, _CR, _TABS = (
     qn(tag) for tag in ("w:p", "w:t", "w:tab", "w:br", "w:cr", "w:tabs")
 )
-_CIRCLED_FORMATS = {"decimalEnclosedCircle", "decimalEnclosedCircleChinese"}
 
 
 def parse_docx(data: bytes, source_name: str, year: int | None) -> ParsedPlan:

@@ -238,6 +238,7 @@ def _match_labels(row: int, labels: dict[int, str]) -> HeaderMatch | None:
     details = sum(
         f in columns for f in (Column.LEADER, Column.DEPARTMENT, Column.OWNER, Column.DEADLINE)
     )
-    if not has_text or total < _MIN_ROW_SCORE or (details == 0 and len(columns) < 3):
+    both_texts = Column.MEASURE in columns and Column.PROBLEM in columns
+    if not has_text or total < _MIN_ROW_SCORE or (details == 0 and not both_texts):
         return None
     return HeaderMatch(row, columns, {c: labels[c] for c in used}, total)

@@ -53,7 +53,9 @@ def ledger_plan(
                 aspects.append(aspect)
     if not aspects:
         raise_empty_ledger(first_grid)
-    if plan_year is None:
+    if plan_year is None and any(
+        m.deadline.kind != "none" for a in aspects for p in a.problems for m in p.measures
+    ):
         message = "未能确定方案年份，没有年份的时限（如“6月底前”）无法换算"
         doubts.append(Doubt("year", None, message))
     return ParsedPlan.build(aspects, doubts, title, plan_year, source_name)

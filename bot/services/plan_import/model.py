@@ -21,7 +21,13 @@ NO_ASPECT_TITLE = "未分方面"
 
 @dataclass(frozen=True)
 class Doubt:
-    """Something the office should check in the preview before the plan is saved."""
+    """Something the office should check in the preview before the plan is saved.
+
+    kind: sheet (which sheet was read), missing_field, deadline (unreadable or read with an
+    assumption), year, formula, skipped_row, no_problem, no_measures, no_aspects, numbering,
+    orphan_text, note (a warning carried in a plan file). location: "第12行", "表格1第3行",
+    "第5段" (a paragraph of a document) or a sheet name; None for the whole plan.
+    """
 
     kind: str
     location: str | None
