@@ -30,6 +30,8 @@ D = dt.date
         ("立即整改", "immediate", None, False),
         ("长期坚持", "ongoing", None, False),
         ("持续推进", "ongoing", None, False),
+        ("常态化开展", "ongoing", None, False),
+        ("每季度报送", "ongoing", None, False),
         ("立行立改并长期坚持", "immediate", None, True),
         ("立行立改，长期坚持", "immediate", None, True),
         ("6月底前并长期坚持", "date", D(2022, 6, 30), True),
@@ -53,6 +55,8 @@ D = dt.date
         ("6.30前", "date", D(2022, 6, 30), False),
         ("10月中旬", "date", D(2022, 10, 20), False),
         ("2022年\n6月底前", "date", D(2022, 6, 30), False),
+        ("2022/6/30 0:00:00", "date", D(2022, 6, 30), False),
+        ("2022年6月30日（已完成）", "date", D(2022, 6, 30), False),
     ],
 )
 def test_readings(raw: str, kind: str, date: dt.date | None, then_ongoing: bool) -> None:

@@ -18,7 +18,10 @@ DeadlineKind = Literal["date", "immediate", "ongoing", "unknown", "none"]
 # Cells that say "no deadline" rather than an unreadable one.
 _EMPTY_MARKS = {"", "无", "-", "--", "—", "——", "/", "／", "\\", "暂无", "空"}
 _IMMEDIATE = re.compile(r"立行立改|立即整改|立即|立改|即知即改|即查即改|马上|随时")
-_ONGOING = re.compile(r"长期坚持|长期|持续推进|持续整改|持续|常态化|常抓不懈|坚持")
+# periodic work (每月/每季度报送) never closes either: it reports on a cadence
+_ONGOING = re.compile(
+    r"长期坚持|长期|持续推进|持续整改|持续|常态化|常抓不懈|坚持|每月|每季|每年|定期"
+)
 
 _FULL_DATE = re.compile(
     r"(?<!\d)(\d{4}|\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})(?!\d)\s*[日号]?"
