@@ -26,70 +26,26 @@ from bot.services.plan_import.model import (
     PlanProblem,
 )
 from bot.services.plan_import.outline_markers import find_item_labels, match_marker
+from bot.services.plan_import.outline_wording import (
+    ATTACHMENT,
+    DEADLINE_YEAR,
+    END_OF_PLAN,
+    FIELD_LABEL,
+    FULL_DATE,
+    GOAL_LABEL,
+    MEASURE_LIST_LABEL,
+    PROBLEM_LABEL,
+    TITLE_WORDS,
+    TRAILING,
+    fields_in_brackets,
+    is_closing,
+    is_problem_like,
+    read_fields,
+    section_kind,
+    split_problem_heading,
+    without_marker,
+)
 
-_CLOSING = re.compile(r"^(?:下一步|今后|保障措施|组织保障|工作要求|有关要求|几点要求)|打算")
-# a closing word in a problem's own wording ("保障措施落实不到位") does not end the plan
-_NEGATION = re.compile(r"不|未|没有|缺")
-_OPENING = re.compile(
-    r"开展情况|工作开展|总体要求|指导思想|基本情况|工作目标|整改目标|组织领导|工作部署|基本原则"
-    r"|主要做法|工作原则|工作安排|工作步骤|方法步骤|时间安排|整改范围"
-)
-_CONTAINER = re.compile(
-    r"问题整改|反馈问题|整改措施|整改任务|问题清单|整改落实情况|整改情况|具体问题|问题及|整改内容"
-    r"|整改事项|主要问题|存在问题|整改举措"
-)
-_END_OF_PLAN = re.compile(r"联系电话|电子邮箱|邮政信箱|欢迎广大干部群众|监督电话|通讯地址")
-_DEFICIENCY = re.compile(
-    r"针对|问题|不够|不足|不到位|不力|不严|不规范|不健全|不全|不实|不高|不强|不深|不细|不及时|不完善"
-    r"|不准确|不畅|未|没有|缺乏|缺失|缺位|薄弱|弱化|淡化|虚化|滞后|欠缺|差距|混乱|风险|偏差|漏洞|短板"
-    r"|有限|较弱|松散|松懈|空转|反弹|迟缓|随意|违规|违反|超标|较差|形式主义|官僚主义"
-)
-_ACTION_START = re.compile(
-    r"^(?:制定|建立|完善|加强|开展|落实|组织|严格|推进|召开|修订|健全|规范|强化|深入|认真|进一步"
-    r"|定期|全面|明确|按照|根据|结合|坚持|持续|推动|督促|做好|抓好|及时|压实|细化|梳理|清理|清查"
-    r"|实行|实施|印发|出台|举办|学习|提高|提升)"
-)
-_FIELD_LABEL = re.compile(
-    r"(责任领导|牵头领导|分管领导|包保领导|责任单位|责任部门|责任科室|责任处室|牵头单位|牵头部门|牵头科室"
-    r"|具体责任人|牵头责任人|直接责任人|责任人|整改时限|完成时限|时限要求|完成时间|整改期限|时限)\s*[:：]"
-)
-_FIELD_OF_LABEL = {
-    "责任领导": "leader",
-    "牵头领导": "leader",
-    "分管领导": "leader",
-    "包保领导": "leader",
-    "责任单位": "department",
-    "责任部门": "department",
-    "责任科室": "department",
-    "责任处室": "department",
-    "牵头单位": "department",
-    "牵头部门": "department",
-    "牵头科室": "department",
-    "具体责任人": "owner",
-    "牵头责任人": "owner",
-    "直接责任人": "owner",
-    "责任人": "owner",
-    "整改时限": "deadline",
-    "完成时限": "deadline",
-    "时限要求": "deadline",
-    "完成时间": "deadline",
-    "整改期限": "deadline",
-    "时限": "deadline",
-}
-_FIELDS_IN_BRACKETS = re.compile(
-    r"[（(]([^（）()]*(?:责任|时限|牵头)[^（）()]*)[）)]\s*[。；;]?\s*$"
-)
-_MEASURE_LIST_LABEL = re.compile(r"^(?:具体)?(?:整改)?(?:措施|举措)(?:如下)?\s*[:：]\s*")
-_MEASURE_LIST_INLINE = re.compile(r"(?:具体)?(?:整改)?(?:措施|举措)(?:如下)?\s*[:：]")
-_PROBLEM_LABEL = re.compile(r"^(?:存在问题|问题表现|具体表现|问题描述|主要表现|表现)\s*[:：]")
-_GOAL_LABEL = re.compile(r"^(?:整改目标|目标要求)\s*[:：]")
-_AIMED_AT = re.compile(r"^(?:关于)?针对(.+?)(?:的)?问题\s*(?:[。;；,，:：!！]|$)")
-_ABOUT = re.compile(r"^关于(.+?)的问题\s*(?:[。;；,，:：!！]|$)")
-_DEADLINE_YEAR = re.compile(r"(?:时限|完成时间|整改期限)\s*[:：]\s*(20\d{2})\s*[年.\-/]")
-_ATTACHMENT = re.compile(r"^附件\s*\d*\s*[:：]?$")
-_FULL_DATE = re.compile(r"(20\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
-_TITLE_WORDS = re.compile(r"方案|报告|情况|台账|通报|公告|公示|整改|清单")
-_TRAILING = "。；;，,：:、 "
 _PREAMBLE_LIMIT = 30
 
 
@@ -143,12 +99,6 @@ def _head_of(line: TextLine) -> _Head | None:
     return None
 
 
-def _is_problem_like(text: str) -> bool:
-    return text.startswith(("针对", "关于")) or (
-        _DEFICIENCY.search(text) is not None and _ACTION_START.match(text) is None
-    )
-
-
 class _OutlineReader:
     def __init__(
         self, lines: list[TextLine], source_name: str, year: int | None, title: str | None
@@ -166,7 +116,7 @@ class _OutlineReader:
     # ---- where the problems are -------------------------------------------------------------
 
     def read(self) -> ParsedPlan:
-        start = 1 if self.lines and _ATTACHMENT.match(self.lines[0].text) else 0
+        start = 1 if self.lines and ATTACHMENT.match(self.lines[0].text) else 0
         if self.title is None and start < len(self.lines) and self._is_title(start):
             self.title = self.lines[start].text
             start += 1
@@ -198,7 +148,7 @@ class _OutlineReader:
         return (
             (head is None or head.kind.startswith("heading"))
             and len(text) <= 60
-            and _TITLE_WORDS.search(text) is not None
+            and TITLE_WORDS.search(text) is not None
             and not text.endswith(("。", "；", ";"))
         )
 
@@ -213,7 +163,7 @@ class _OutlineReader:
         for top, end in itertools.pairwise(bounds):
             heading = self.heads[top]
             assert heading is not None
-            kind = _section_kind(heading.rest)
+            kind = section_kind(heading.rest)
             body = range(top + 1, end)
             if kind == "container":
                 containers.append(list(body))
@@ -229,8 +179,8 @@ class _OutlineReader:
     def _measure_content(self, indexes: list[int]) -> int:
         return sum(
             bool(find_item_labels(self.lines[i].text)[0])
-            or bool(_FIELD_LABEL.match(self.lines[i].text))
-            or bool(_MEASURE_LIST_LABEL.match(self.lines[i].text))
+            or bool(FIELD_LABEL.match(self.lines[i].text))
+            or bool(MEASURE_LIST_LABEL.match(self.lines[i].text))
             for i in indexes
         )
 
@@ -251,9 +201,9 @@ class _OutlineReader:
             head = self.heads[index]
             rest = head.rest if head else text
             closing_heading = (head is not None or len(text) <= 20) and (
-                len(rest) <= 30 and _is_closing(rest) and not rest.endswith("。")
+                len(rest) <= 30 and is_closing(rest) and not rest.endswith("。")
             )
-            if closing_heading or _END_OF_PLAN.search(text):
+            if closing_heading or END_OF_PLAN.search(text):
                 return region[:position]
         return region
 
@@ -269,7 +219,7 @@ class _OutlineReader:
             text = self.lines[index].text
             if head is None:
                 # "整改措施：" alone on its line: the numbered lines after it are measures
-                after_list_label = bool(_MEASURE_LIST_LABEL.fullmatch(text))
+                after_list_label = bool(MEASURE_LIST_LABEL.fullmatch(text))
                 continue
             if head.kind == aspect_kind:
                 continue
@@ -290,7 +240,7 @@ class _OutlineReader:
         worded = [
             kind
             for kind in outline
-            if sum(_is_problem_like(t) for t in texts[kind]) >= 0.5 * len(texts[kind])
+            if sum(is_problem_like(t) for t in texts[kind]) >= 0.5 * len(texts[kind])
         ]
         if aspect_kind is None and len(outline) > 1:
             aspect_kind = outline[0]
@@ -329,7 +279,7 @@ class _OutlineReader:
                 self._paragraph(line)
 
     def _start_aspect(self, head: _Head, line: TextLine) -> None:
-        title = head.rest.rstrip(_TRAILING)
+        title = head.rest.rstrip(TRAILING)
         if "。" in title:
             title, _, _ = title.partition("。")
         if head.value and self.aspect_value and head.value != self.aspect_value + 1:
@@ -359,7 +309,7 @@ class _OutlineReader:
                         f"问题编号不连续：{previous.number}之后是{head.number}",
                     )
                 )
-        title, body = _split_problem_heading(head.rest, following_body)
+        title, body = split_problem_heading(head.rest, following_body)
         # problem numbers become measure codes (3.1, 3.2): Arabic digits, even from （三）
         number = (
             str(head.value) if head.value else str(sum(len(a.problems) for a in self.aspects) + 1)
@@ -388,14 +338,14 @@ class _OutlineReader:
                     )
                 )
             return
-        if _FIELD_LABEL.match(text):
+        if FIELD_LABEL.match(text):
             target = problem.item_fields[-1] if problem.items else problem.fields
-            target.update(_read_fields(text))
-        elif _MEASURE_LIST_LABEL.match(text):
-            rest = _MEASURE_LIST_LABEL.sub("", text)
+            target.update(read_fields(text))
+        elif MEASURE_LIST_LABEL.match(text):
+            rest = MEASURE_LIST_LABEL.sub("", text)
             if rest:
                 problem.body.append(rest)
-        elif _PROBLEM_LABEL.match(text) or _GOAL_LABEL.match(text):
+        elif PROBLEM_LABEL.match(text) or GOAL_LABEL.match(text):
             return
         elif problem.items:
             problem.items[-1].append(text)
@@ -408,11 +358,11 @@ class _OutlineReader:
         """From the title, else the date under the signature, else the deadlines that state a
         year, else the caller's year."""
         for text in [self.title or "", *(line.text for line in self.lines[-5:])]:
-            found = _FULL_DATE.search(text) or re.search(r"(20\d{2})\s*年", text)
+            found = FULL_DATE.search(text) or re.search(r"(20\d{2})\s*年", text)
             if found and (text == self.title or len(text) <= 20):
                 return int(found[1])
         years = Counter(
-            int(found[1]) for line in self.lines for found in _DEADLINE_YEAR.finditer(line.text)
+            int(found[1]) for line in self.lines for found in DEADLINE_YEAR.finditer(line.text)
         )
         if years:
             return years.most_common(1)[0][0]
@@ -449,10 +399,10 @@ class _OutlineReader:
             texts.append(("\n".join(item), item_fields))
         measures: list[PlanMeasure] = []
         for text, own_fields in texts:
-            text, bracket_fields = _fields_in_brackets(text)
+            text, bracket_fields = fields_in_brackets(text)
             values = {**problem.fields, **bracket_fields, **own_fields}
             # 一是…；二是…。: the closing mark belongs to the sentence, not to the measure
-            text = _without_marker(text.strip()).rstrip("。；;，, ")
+            text = without_marker(text.strip()).rstrip("。；;，, ")
             if not text:
                 continue
             deadline = normalise_deadline(values.get("deadline"), plan_year)
@@ -491,68 +441,3 @@ class _OutlineReader:
         ends = [label.start for label in labels[1:]] + [len(text)]
         segments.extend(text[start:end].strip() for start, end in zip(bounds, ends, strict=True))
         return segments
-
-
-def _is_closing(title: str) -> bool:
-    return (
-        _CLOSING.search(title) is not None
-        and _NEGATION.search(title) is None
-        and _CONTAINER.search(title) is None
-    )
-
-
-def _section_kind(title: str) -> str | None:
-    if _is_closing(title):
-        return "closing"
-    if "方面" in title:
-        return "aspect"
-    if _OPENING.search(title):
-        return "opening"
-    if _CONTAINER.search(title):
-        return "container"
-    return None
-
-
-def _split_problem_heading(rest: str, following_body: bool) -> tuple[str, str]:
-    """'针对X问题。一是…' → ('X', '一是…'): the problem ends at the first 问题 + punctuation."""
-    aimed = _AIMED_AT.match(rest) or _ABOUT.match(rest)
-    if aimed:
-        return aimed[1].strip(), rest[aimed.end() :].strip()
-    rest = _PROBLEM_LABEL.sub("", rest).strip()
-    labels, _ = find_item_labels(rest)
-    listed = _MEASURE_LIST_INLINE.search(rest)
-    cuts = ([labels[0].start] if labels else []) + ([listed.start()] if listed else [])
-    if cuts and min(cuts) > 0:
-        cut = min(cuts)
-        body = _MEASURE_LIST_LABEL.sub("", rest[cut:].strip())
-        return rest[:cut].rstrip(_TRAILING), body
-    if not following_body and "。" in rest.rstrip("。"):
-        title, _, body = rest.partition("。")
-        return title.rstrip(_TRAILING), body.strip()
-    return rest.rstrip(_TRAILING), ""
-
-
-def _read_fields(text: str) -> dict[str, str]:
-    """'责任领导：张三  责任单位：办公室；整改时限：6月底前' → {leader, department, deadline}."""
-    found = list(_FIELD_LABEL.finditer(text))
-    values: dict[str, str] = {}
-    for position, label in enumerate(found):
-        end = found[position + 1].start() if position + 1 < len(found) else len(text)
-        value = text[label.end() : end].strip().strip(_TRAILING)
-        if value:
-            values[_FIELD_OF_LABEL[label[1]]] = value
-    return values
-
-
-def _fields_in_brackets(text: str) -> tuple[str, dict[str, str]]:
-    """A measure ending in （责任领导：…；完成时限：…） gives its fields."""
-    found = _FIELDS_IN_BRACKETS.search(text)
-    if found is None or not _FIELD_LABEL.search(found[1]):
-        return text, {}
-    return text[: found.start()].rstrip(), _read_fields(found[1])
-
-
-def _without_marker(text: str) -> str:
-    """'1.制定学习计划' → '制定学习计划': a measure's own list number is not its text."""
-    marker = match_marker(text)
-    return marker.rest if marker is not None and marker.rest else text
