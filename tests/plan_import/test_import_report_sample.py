@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
+import docx
 import pytest
 from rapidfuzz import fuzz
 
@@ -80,3 +82,49 @@ def test_opening_and_next_steps_are_not_problems(plan: ParsedPlan) -> None:
 def test_year_from_the_signature_date_and_no_doubts(plan: ParsedPlan) -> None:
     assert plan.year == 2022
     assert plan.doubts == []
+
+
+def renderings() -> dict[str, tuple[bytes, str]]:
+    text = (SAMPLES / "report-sample-huaibei.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    page = "".join(f"<p>&nbsp;&nbsp;{line}</p>" for line in lines)
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return {
+        "each item on its own line": (
+            re.sub(r"([。；;])([一二三四五六七八九十]是)", r"\1\n\2", text).encode(),
+            "report.txt",
+        ),
+        "web page": (f"<html><body>{page}</body></html>".encode(), "report.html"),
+        "Word paragraphs": (buffer.getvalue(), "report.docx"),
+        "GBK": (text.encode("gb18030"), "report.txt"),
+        "full-width punctuation": (
+            text.replace("(", "（").replace(")", "）").replace(",", "，").encode(),
+            "report.txt",
+        ),
+        "markdown headings": (
+            "\n\n".join(
+                f"## {line}" if line.startswith(("一、", "二、", "三、")) else line
+                for line in lines
+            ).encode(),
+            "report.md",
+        ),
+    }
+
+
+RENDERINGS = renderings()
+
+
+@pytest.mark.parametrize("rendering", RENDERINGS.values(), ids=RENDERINGS.keys())
+def test_the_report_in_other_clothes_reads_the_same(rendering: tuple[bytes, str]) -> None:
+    plan = parse_plan_file(*rendering)
+    width = str.maketrans("（），", "(),")
+    got = [(p.number, p.title.translate(width), len(p.measures)) for p in plan.problems]
+    want = [(p["number"], p["title"], p["measure_count_hint"]) for p in GOLD_PROBLEMS]
+    assert got == want
+    assert [a.title.translate(width) for a in plan.aspects] == [
+        a["title"] for a in OUTLINE["aspects"]
+    ]
