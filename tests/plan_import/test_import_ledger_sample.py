@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
+import docx
+import openpyxl
 import pytest
 
 from bot.services.plan_import import ParsedPlan, parse_plan_file
@@ -83,3 +87,67 @@ def test_date_cells_keep_what_excel_shows(plan: ParsedPlan) -> None:
 def test_same_result_from_bytes_and_from_path(plan: ParsedPlan) -> None:
     data = (SAMPLES / "ledger-sample.xlsx").read_bytes()
     assert parse_plan_file(data, "ledger-sample.xlsx").to_json_dict() == plan.to_json_dict()
+
+
+def gold_rows() -> list[list[str]]:
+    """The sample's rows as text, each merged value only in its first row."""
+    rows = [
+        [GOLD["title"]],
+        ["（整改进展截至2022年5月15日）"],
+        [c["header"] for c in GOLD["columns"]],
+    ]
+    for aspect in GOLD["aspects"]:
+        for p_index, problem in enumerate(aspect["problems"]):
+            for m_index, measure in enumerate(problem["measures"]):
+                first = m_index == 0
+                rows.append(
+                    [
+                        problem["number"] if first else "",
+                        aspect["title"] if first and p_index == 0 else "",
+                        problem["title"] if first else "",
+                        measure["text"],
+                        measure["leader"],
+                        measure["department"],
+                        measure["owner"],
+                        measure["deadline_raw"],
+                        measure["progress"],
+                    ]
+                )
+    return [*rows, [], ["填报人：孙某某　审核人：陈某某"]]
+
+
+def test_the_sample_as_csv_reads_the_same() -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(gold_rows())
+    plan = parse_plan_file(buffer.getvalue().encode("gb18030"), "台账.csv")
+    assert plan.to_json_dict() == gold_plan()
+
+
+def test_the_sample_as_a_word_table_reads_the_same() -> None:
+    rows = gold_rows()
+    document = docx.Document()
+    document.add_paragraph(rows[0][0])
+    document.add_paragraph(rows[1][0])
+    table = document.add_table(rows=len(rows) - 4, cols=9)
+    for r, values in enumerate(rows[2:-2]):
+        for c, value in enumerate(values):
+            table.cell(r, c).text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    plan = parse_plan_file(buffer.getvalue(), "台账.docx")
+    assert plan.to_json_dict() == gold_plan()
+    assert plan.title == GOLD["title"]
+
+
+def test_the_sample_behind_other_sheets_reads_the_same() -> None:
+    workbook = openpyxl.load_workbook(SAMPLES / "ledger-sample.xlsx")
+    cover = workbook.create_sheet("填表说明", 0)
+    cover["A1"] = "请各科室于每月5日前更新整改进展"
+    summary = workbook.create_sheet("统计", 1)
+    summary.append(["科室", "措施数", "已完成", "完成率"])
+    summary.append(["办公室", 12, 8, "67%"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    plan = parse_plan_file(buffer.getvalue(), "台账.xlsx")
+    assert plan.to_json_dict()["aspects"] == gold_plan()["aspects"]
+    assert [d.kind for d in plan.doubts] == ["sheet"]
