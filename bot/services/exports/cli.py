@@ -6,6 +6,7 @@ writes the file and returns a summary to print. A path naming a folder gets the 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import tempfile
@@ -78,6 +79,12 @@ def _write(path: Path, content: bytes) -> None:
         raise
 
 
+def _save(path: str | os.PathLike[str], exported: ExportFile) -> Path:
+    target = _target(path, exported.file_name)
+    _write(target, exported.content)
+    return target
+
+
 def _summary(exported: ExportFile, path: Path | None) -> ExportSummary:
     return ExportSummary(
         kind=exported.kind,
@@ -99,8 +106,7 @@ async def export_ledger_file(
 ) -> ExportSummary:
     """`zhenggai export ledger.xlsx`: the ledger as an Excel file."""
     exported = await export_ledger(session, actor, clock, plan_id)
-    target = _target(path, exported.file_name)
-    _write(target, exported.content)
+    target = await asyncio.to_thread(_save, path, exported)
     return _summary(exported, target)
 
 
@@ -113,8 +119,7 @@ async def export_report_file(
 ) -> ExportSummary:
     """`zhenggai report report.docx`: the draft 整改情况报告 as a Word file."""
     exported = await export_report(session, actor, clock, plan_id)
-    target = _target(path, exported.file_name)
-    _write(target, exported.content)
+    target = await asyncio.to_thread(_save, path, exported)
     return _summary(exported, target)
 
 
@@ -136,6 +141,5 @@ async def export_history_file(
         out.write(exported.content)
         out.flush()
         return _summary(exported, None)
-    target = _target(path, exported.file_name)
-    _write(target, exported.content)
+    target = await asyncio.to_thread(_save, path, exported)
     return _summary(exported, target)

@@ -69,7 +69,7 @@ def report_title(plan_title: str) -> str:
     """关于…整改情况的报告, from the plan's title without 台账/方案."""
     base = plan_title.strip()
     for suffix in _TITLE_SUFFIXES:
-        if base.endswith(suffix) and len(base) > len(suffix):
+        if base.endswith(suffix):
             base = base[: -len(suffix)]
             break
     base = base.removesuffix("的")
