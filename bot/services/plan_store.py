@@ -7,7 +7,6 @@ The format is what plan import produces and `zhenggai import plan.json` reads:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,23 +20,13 @@ from bot.services import audit, statuses
 from bot.services.actor import ROLE_LEADER, ROLE_STAFF, Actor
 from bot.services.errors import PlanInvalid
 from bot.services.people import department_for, require_admin
+from bot.services.plan_import import split_names
 from storage import repositories as repo
 from storage.models import Aspect, Measure, MeasureDepartment, MeasurePerson, Person, Plan, Problem
 
-NAME_SEPARATORS = re.compile(r"[、，,；;/／\s]+")
 # a re-imported measure is the same measure when its text is at least this similar
 SAME_MEASURE_SCORE = 80
-
-
-def split_names(cell: str | None) -> list[str]:
-    """'孙某某、丁某某' → ['孙某某', '丁某某']; order kept, repeats dropped."""
-    if not cell:
-        return []
-    names: list[str] = []
-    for part in NAME_SEPARATORS.split(cell):
-        if part and part not in names:
-            names.append(part)
-    return names
+NO_DEADLINE_WORDS = ("无", "—", "-", "/", "")
 
 
 @dataclass
@@ -87,7 +76,9 @@ def _text(value: Any, where: str, required: bool = True) -> str | None:
 def _deadline(value: Any, raw: str | None, where: str) -> tuple[str, date | None, bool]:
     then_ongoing = bool(raw and "长期坚持" in raw)
     if value is None:
-        return statuses.DEADLINE_NONE if not raw else statuses.DEADLINE_UNKNOWN, None, False
+        if raw is None or raw.strip() in NO_DEADLINE_WORDS:
+            return statuses.DEADLINE_NONE, None, False
+        return statuses.DEADLINE_UNKNOWN, None, False
     if value in (statuses.DEADLINE_IMMEDIATE, statuses.DEADLINE_ONGOING):
         return value, None, then_ongoing and value != statuses.DEADLINE_ONGOING
     try:
