@@ -38,6 +38,8 @@ WORK_END = time(18, 0)
 # a digest is not sent (or caught up) this late in the evening
 DIGEST_QUIET_FROM = time(21, 0)
 DIGEST_EARLIEST = time(6, 0)
+# a digest missed on its day (the bot was down) is still sent this many working days later
+DIGEST_CATCH_UP_WORKING_DAYS = 2
 
 WEEKLY = "weekly"
 MONTHLY = "monthly"
@@ -191,10 +193,10 @@ def latest_occurrence(preference: DigestPreference, today: date) -> date:
 def due_digest(preference: DigestPreference, now_local: datetime) -> date | None:
     """The nominal date of the digest due now, or None.
 
-    Due from its time on its send day; if the bot was down then, on later working days of
-    the same period at or after that time (before 21:00), until the next one is due.
+    Due from its time on its send day; if the bot was down then, on the next two working
+    days at or after that time (before 21:00); older ones wait for the next digest.
     An occurrence that fell due before the person last changed their schedule is not
-    caught up.
+    caught up either.
     """
     if preference.muted or not working(now_local.date()):
         return None
@@ -202,8 +204,10 @@ def due_digest(preference: DigestPreference, now_local: datetime) -> date | None
     if moment < preference.at or moment >= DIGEST_QUIET_FROM:
         return None
     nominal = latest_occurrence(preference, now_local.date())
+    send_day = digest_send_day(nominal)
+    if working_days_between(send_day, now_local.date()) > DIGEST_CATCH_UP_WORKING_DAYS:
+        return None
     if preference.updated_at is not None:
-        send_day = digest_send_day(nominal)
         due_at = datetime.combine(send_day, preference.at, tzinfo=now_local.tzinfo)
         if due_at < preference.updated_at:
             return None
