@@ -48,21 +48,45 @@ HOLIDAY_PLAN: dict[str, Any] = {
                     "title": "财务报销不规范",
                     "measures": [
                         # 1.1: the deadline is a public holiday (National Day)
-                        {"text": "修订财务报销制度", "leader": "王领导", "department": "财务室",
-                         "owner": "张三", "deadline": "2024-10-03", "deadline_raw": "10月3日前"},
-                        {"text": "开展报销业务培训", "leader": "王领导", "department": "财务室",
-                         "owner": "张三", "deadline": "2024-10-18", "deadline_raw": "10月18日前"},
+                        {
+                            "text": "修订财务报销制度",
+                            "leader": "王领导",
+                            "department": "财务室",
+                            "owner": "张三",
+                            "deadline": "2024-10-03",
+                            "deadline_raw": "10月3日前",
+                        },
+                        {
+                            "text": "开展报销业务培训",
+                            "leader": "王领导",
+                            "department": "财务室",
+                            "owner": "张三",
+                            "deadline": "2024-10-18",
+                            "deadline_raw": "10月18日前",
+                        },
                         # 1.3: overdue since 20 September
-                        {"text": "清理历年往来款项", "leader": "王领导", "department": "财务室",
-                         "owner": "李四", "deadline": "2024-09-20", "deadline_raw": "9月20日前"},
+                        {
+                            "text": "清理历年往来款项",
+                            "leader": "王领导",
+                            "department": "财务室",
+                            "owner": "李四",
+                            "deadline": "2024-09-20",
+                            "deadline_raw": "9月20日前",
+                        },
                     ],
                 },
                 {
                     "number": "2",
                     "title": "制度执行不严",
                     "measures": [
-                        {"text": "坚持每月财务公开", "leader": "王领导", "department": "办公室",
-                         "owner": "李四", "deadline": "ongoing", "deadline_raw": "长期坚持"},
+                        {
+                            "text": "坚持每月财务公开",
+                            "leader": "王领导",
+                            "department": "办公室",
+                            "owner": "李四",
+                            "deadline": "ongoing",
+                            "deadline_raw": "长期坚持",
+                        },
                     ],
                 },
             ],
