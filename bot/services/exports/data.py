@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local_now
@@ -231,6 +231,7 @@ async def ledger_snapshot(
     today = now.date()
     aspects: list[AspectBlock] = []
     problem_blocks: dict[int, ProblemBlock] = {}
+    flags: dict[tuple[bool, str, date | None], tuple[bool, bool, int]] = {}
     for measure in measures:
         problem = measure.problem
         block = problem_blocks.get(problem.id)
@@ -240,7 +241,11 @@ async def ledger_snapshot(
             if not aspects or aspects[-1].title != problem.aspect.title:
                 aspects.append(AspectBlock(problem.aspect.title, []))
             aspects[-1].problems.append(block)
-        overdue, _, days = ledger.deadline_flags(measure, today)
+        flag_key = (measure.status == statuses.CLOSED, measure.deadline_kind, measure.deadline)
+        if flag_key not in flags:
+            # counting working days is slow; measures share a handful of deadlines
+            flags[flag_key] = ledger.deadline_flags(measure, today)
+        overdue, _, days = flags[flag_key]
         leaders = tuple(names[measure.id][statuses.LINK_LEADER])
         owners = tuple(names[measure.id][statuses.LINK_OWNER])
         block.measures.append(
@@ -292,7 +297,7 @@ async def ledger_snapshot(
     )
     if with_history:
         snapshot.history = await history_rows(
-            session, AuditEvent.measure_id.in_(ids), order_by_measure=False
+            session, AuditEvent.measure_id.in_(ids), with_measure_text=False
         )
     return snapshot
 
@@ -365,7 +370,7 @@ async def _notes(
 async def history_rows(
     session: AsyncSession,
     condition: ColumnElement[bool],
-    order_by_measure: bool = False,
+    with_measure_text: bool = True,
 ) -> list[HistoryRow]:
     """Audit events matching `condition`, oldest first, with the person's name and the
     measure's code (events about no measure have an empty code)."""
@@ -377,17 +382,13 @@ async def history_rows(
             AuditEvent.actor_telegram_id,
             Person.name,
             Measure.code,
-            Measure.text,
+            Measure.text if with_measure_text else literal(""),
         )
         .outerjoin(Person, Person.id == AuditEvent.person_id)
         .outerjoin(Measure, Measure.id == AuditEvent.measure_id)
         .where(condition)
     )
-    if order_by_measure:
-        query = query.order_by(Measure.code, AuditEvent.created_at, AuditEvent.id)
-    else:
-        query = query.order_by(AuditEvent.created_at, AuditEvent.id)
-    rows = await session.execute(query)
+    rows = await session.execute(query.order_by(AuditEvent.created_at, AuditEvent.id))
     return [
         HistoryRow(
             at=at,

@@ -159,7 +159,9 @@ def _page_numbers(paragraph: DocxParagraph) -> None:
 
 
 def _add(document: DocxDocument, paragraph: Paragraph) -> None:
-    out = document.add_paragraph(style=STYLE_OF[paragraph.kind])
+    style = STYLE_OF[paragraph.kind]
+    # Normal is the default: naming it would make python-docx search the styles every time
+    out = document.add_paragraph(style=None if style == "Normal" else style)
     if paragraph.kind == SIGNATURE:
         out.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         out.paragraph_format.first_line_indent = Pt(0)
@@ -179,10 +181,10 @@ def report_document(paragraphs: list[Paragraph], title: str, as_of: datetime) ->
     previous: str | None = None
     for paragraph in paragraphs:
         if paragraph.kind == SIGNATURE and previous != SIGNATURE:
-            document.add_paragraph(style="Normal")  # a blank line above the signature
+            document.add_paragraph()  # a blank line above the signature
         _add(document, paragraph)
         if paragraph.kind == SUBTITLE:
-            document.add_paragraph(style="Normal")  # and one under the title block
+            document.add_paragraph()  # and one under the title block
         previous = paragraph.kind
     properties = document.core_properties
     properties.title = title

@@ -9,6 +9,7 @@ own text, and the rows under the table start with 注/填报单位 so the import
 from __future__ import annotations
 
 import math
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
@@ -16,8 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.services import statuses
@@ -119,6 +124,37 @@ def _styles() -> dict[str, NamedStyle]:
     return styles
 
 
+class _Styler:
+    """Applies named styles fast: openpyxl resolves a style name on every assignment, so the
+    resolved style of the first cell is copied to the others."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, str | None], StyleArray] = {}
+
+    def apply(self, cell: Cell, style: str, number_format: str | None = None) -> None:
+        key = (style, number_format)
+        resolved = self.cache.get(key)
+        if resolved is None:
+            cell.style = style
+            if number_format:
+                cell.number_format = number_format
+            self.cache[key] = copy(cell._style)
+        else:
+            cell._style = copy(resolved)
+
+
+def _merged(
+    sheet: Worksheet, first_row: int, first_column: int, last_row: int, last_column: int
+) -> MergedCellRange:
+    """A merged block over cells already written and styled. Worksheet.merge_cells would
+    rebuild every cell of the block and compare it with every merge so far: slow for a
+    ledger of thousands of rows. The blocks are set on the sheet all at once instead."""
+    return MergedCellRange(
+        sheet,
+        f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{last_row}",
+    )
+
+
 def ledger_title(snapshot: LedgerSnapshot) -> str:
     """The plan's title + 整改落实台账, unless the title already names itself a 台账."""
     title = snapshot.plan_title.strip()
@@ -188,7 +224,9 @@ class _LedgerSheet:
         self.snapshot = snapshot
         self.tz = snapshot.tz
         self.merges: list[tuple[int, int, int]] = []  # (column, first row, last row)
+        self.merged: list[MergedCellRange] = []
         self.row_lines: dict[int, int] = {}
+        self.styler = _Styler()
 
     def write(self) -> int:
         sheet = self.sheet
@@ -214,11 +252,10 @@ class _LedgerSheet:
                 self._block("problem", problem_first, row - 1, problem.title)
             self._block("aspect", aspect_first, row - 1, aspect.title)
         last_row = row - 1
-        for column, first, last in self.merges:
-            letter = get_column_letter(column)
-            sheet.merge_cells(f"{letter}{first}:{letter}{last}")
+        self.merged.extend(_merged(sheet, first, c, last, c) for c, first, last in self.merges)
         self._row_heights(last_row)
         self._notes(last_row + 2)
+        sheet.merged_cells = MultiCellRange(self.merged)
         sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1)
         sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
         sheet.print_area = f"A1:{last_column}{last_row + 3}"
@@ -228,15 +265,14 @@ class _LedgerSheet:
     def _banner(self, row: int, text: str, style: str, height: float) -> None:
         cell = self.sheet.cell(row, 1, text)
         cell.style = style
-        self.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(COLUMNS))
+        self.merged.append(_merged(self.sheet, row, 1, row, len(COLUMNS)))
         self.sheet.row_dimensions[row].height = height
 
     def _set(self, row: int, key: str, value: Any, number_format: str | None = None) -> None:
         column = COLUMN_INDEX[key]
         cell = self.sheet.cell(row, column, value)
-        cell.style = "zg_center" if COLUMNS[column - 1].centered else "zg_text"
-        if number_format:
-            cell.number_format = number_format
+        style = "zg_center" if COLUMNS[column - 1].centered else "zg_text"
+        self.styler.apply(cell, style, number_format)
 
     def _measure_row(self, row: int, measure: MeasureRow) -> None:
         deadline, deadline_format = _deadline_value(measure)
@@ -307,12 +343,7 @@ class _LedgerSheet:
         for offset, text in enumerate((note, signature)):
             cell = self.sheet.cell(row + offset, 1, text)
             cell.style = "zg_note"
-            self.sheet.merge_cells(
-                start_row=row + offset,
-                start_column=1,
-                end_row=row + offset,
-                end_column=len(COLUMNS),
-            )
+            self.merged.append(_merged(self.sheet, row + offset, 1, row + offset, len(COLUMNS)))
             self.sheet.row_dimensions[row + offset].height = 30
 
 
@@ -332,7 +363,11 @@ def _history_sheet(sheet: Worksheet, rows: list[HistoryRow], tz: ZoneInfo) -> No
     for index, column in enumerate(HISTORY_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
         sheet.cell(1, index, column.header).style = "zg_header"
-    styles = ["zg_center" if c.centered else "zg_text" for c in HISTORY_COLUMNS]
+    styler = _Styler()
+    styles = [
+        ("zg_center" if c.centered else "zg_text", TIME_FORMAT if c.key == "at" else None)
+        for c in HISTORY_COLUMNS
+    ]
     for offset, item in enumerate(rows, start=2):
         values = (
             _local(item.at, tz),
@@ -342,9 +377,7 @@ def _history_sheet(sheet: Worksheet, rows: list[HistoryRow], tz: ZoneInfo) -> No
             labels.detail_text(item.action, item.detail) or None,
         )
         for index, value in enumerate(values, start=1):
-            cell = sheet.cell(offset, index, value)
-            cell.style = styles[index - 1]
-        sheet.cell(offset, 1).number_format = TIME_FORMAT
+            styler.apply(sheet.cell(offset, index, value), *styles[index - 1])
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"
     if rows:
