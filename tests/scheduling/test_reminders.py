@@ -290,3 +290,20 @@ async def test_ongoing_report_is_asked_once_a_month_unless_reported(
     at(holiday_clock, 2024, 11, 25, 10)
     await scheduler.run_once()
     assert len(mentions(sender, OWNER_B, "2.1")) == 1
+
+
+async def test_the_loop_runs_until_stopped(
+    scheduler: Scheduler, holiday_clock: FixedClock, sender: FakeSender, holiday_plan: dict
+) -> None:
+    import asyncio
+
+    at(holiday_clock, 2024, 9, 27, 10)
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler.run(stop))
+    for _ in range(200):
+        if reminders_to(sender, OWNER_A):
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert len(reminders_to(sender, OWNER_A)) == 1
