@@ -17,12 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import MultiCellRange
-from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.services import statuses
@@ -52,7 +52,8 @@ class LedgerColumn:
     centered: bool
 
 
-# The first nine headers are words plan import recognises; the others it leaves alone.
+# 序号 … 整改时限 and 完成情况 are words plan import recognises (措施编号 loses to 序号 and
+# 整改措施); it leaves the other columns alone.
 COLUMNS = (
     LedgerColumn("number", "序号", 6, True),
     LedgerColumn("aspect", "问题类别", 16, True),
@@ -124,34 +125,47 @@ def _styles() -> dict[str, NamedStyle]:
     return styles
 
 
+CellSpec = tuple[Any, str, str | None]  # value, named style, number format
+
+
 class _Styler:
-    """Applies named styles fast: openpyxl resolves a style name on every assignment, so the
+    """Makes styled cells fast: openpyxl resolves a style name on every assignment, so the
     resolved style of the first cell is copied to the others."""
 
-    def __init__(self) -> None:
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self.sheet = sheet
         self.cache: dict[tuple[str, str | None], StyleArray] = {}
 
-    def apply(self, cell: Cell, style: str, number_format: str | None = None) -> None:
-        key = (style, number_format)
-        resolved = self.cache.get(key)
+    def cell(self, spec: CellSpec | None) -> Cell | None:
+        if spec is None:
+            return None
+        value, style, number_format = spec
+        cell = WriteOnlyCell(self.sheet, value)
+        resolved = self.cache.get((style, number_format))
         if resolved is None:
             cell.style = style
             if number_format:
                 cell.number_format = number_format
-            self.cache[key] = copy(cell._style)
+            self.cache[(style, number_format)] = copy(cell._style)
         else:
             cell._style = copy(resolved)
+        return cell
 
 
-def _merged(
-    sheet: Worksheet, first_row: int, first_column: int, last_row: int, last_column: int
-) -> MergedCellRange:
-    """A merged block over cells already written and styled. Worksheet.merge_cells would
-    rebuild every cell of the block and compare it with every merge so far: slow for a
-    ledger of thousands of rows. The blocks are set on the sheet all at once instead."""
-    return MergedCellRange(
-        sheet,
-        f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{last_row}",
+def _stream(
+    sheet: WriteOnlyWorksheet, rows: list[list[CellSpec | None]], heights: dict[int, float]
+) -> None:
+    """Write the rows in order; a row's height has to be set before the row is written."""
+    styler = _Styler(sheet)
+    for number, row in enumerate(rows, start=1):
+        if number in heights:
+            sheet.row_dimensions[number].height = heights[number]
+        sheet.append([styler.cell(spec) for spec in row])
+
+
+def _range(first_row: int, first_column: int, last_row: int, last_column: int) -> str:
+    return (
+        f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{last_row}"
     )
 
 
@@ -218,112 +232,96 @@ def _height(lines: int) -> float:
     return lines * LINE_HEIGHT + ROW_PADDING
 
 
-class _LedgerSheet:
-    def __init__(self, sheet: Worksheet, snapshot: LedgerSnapshot) -> None:
-        self.sheet = sheet
+class _LedgerRows:
+    """The ledger sheet as rows of cells, with merged blocks and row heights, built before
+    anything is written (a streamed sheet cannot go back to merge or grow a row)."""
+
+    def __init__(self, snapshot: LedgerSnapshot) -> None:
         self.snapshot = snapshot
         self.tz = snapshot.tz
-        self.merges: list[tuple[int, int, int]] = []  # (column, first row, last row)
-        self.merged: list[MergedCellRange] = []
-        self.row_lines: dict[int, int] = {}
-        self.styler = _Styler()
+        self.rows: list[list[CellSpec | None]] = []
+        self.merged: list[str] = []
+        self.lines: dict[int, int] = {}
+        self.heights: dict[int, float] = {}
 
-    def write(self) -> int:
-        sheet = self.sheet
-        last_column = get_column_letter(len(COLUMNS))
-        for index, column in enumerate(COLUMNS, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = column.width
-        self._banner(TITLE_ROW, ledger_title(self.snapshot), "zg_title", 36)
-        self._banner(SUBTITLE_ROW, ledger_subtitle(self.snapshot), "zg_subtitle", 22)
-        for index, column in enumerate(COLUMNS, start=1):
-            cell = sheet.cell(HEADER_ROW, index, column.header)
-            cell.style = "zg_header"
-        sheet.row_dimensions[HEADER_ROW].height = 32
-        row = FIRST_DATA_ROW
+    def build(self) -> None:
+        width = len(COLUMNS)
+        self._banner(ledger_title(self.snapshot), "zg_title", 36)
+        self._banner(ledger_subtitle(self.snapshot), "zg_subtitle", 22)
+        self.rows.append([(c.header, "zg_header", None) for c in COLUMNS])
+        self.heights[HEADER_ROW] = 32
         for aspect in self.snapshot.aspects:
-            aspect_first = row
+            aspect_first = len(self.rows) + 1
             for problem in aspect.problems:
-                problem_first = row
+                problem_first = len(self.rows) + 1
                 for measure in problem.measures:
-                    self._measure_row(row, measure)
-                    row += 1
+                    self._measure_row(measure)
+                last = len(self.rows)
                 number: Any = int(problem.number) if problem.number.isdigit() else problem.number
-                self._block("number", problem_first, row - 1, number)
-                self._block("problem", problem_first, row - 1, problem.title)
-            self._block("aspect", aspect_first, row - 1, aspect.title)
-        last_row = row - 1
-        self.merged.extend(_merged(sheet, first, c, last, c) for c, first, last in self.merges)
-        self._row_heights(last_row)
-        self._notes(last_row + 2)
-        sheet.merged_cells = MultiCellRange(self.merged)
-        sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1)
-        sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-        sheet.print_area = f"A1:{last_column}{last_row + 3}"
-        _print_setup(sheet)
-        return last_row - FIRST_DATA_ROW + 1
+                self._block("number", problem_first, last, number)
+                self._block("problem", problem_first, last, problem.title)
+            self._block("aspect", aspect_first, len(self.rows), aspect.title)
+        for row, lines in self.lines.items():
+            self.heights[row] = _height(lines)
+        self.rows.append([None] * width)
+        for text in self._notes():
+            self.rows.append([(text, "zg_note", None)] + [None] * (width - 1))
+            row = len(self.rows)
+            self.merged.append(_range(row, 1, row, width))
+            self.heights[row] = 30
 
-    def _banner(self, row: int, text: str, style: str, height: float) -> None:
-        cell = self.sheet.cell(row, 1, text)
-        cell.style = style
-        self.merged.append(_merged(self.sheet, row, 1, row, len(COLUMNS)))
-        self.sheet.row_dimensions[row].height = height
+    def _banner(self, text: str, style: str, height: float) -> None:
+        self.rows.append([(text, style, None)] + [None] * (len(COLUMNS) - 1))
+        row = len(self.rows)
+        self.merged.append(_range(row, 1, row, len(COLUMNS)))
+        self.heights[row] = height
 
-    def _set(self, row: int, key: str, value: Any, number_format: str | None = None) -> None:
-        column = COLUMN_INDEX[key]
-        cell = self.sheet.cell(row, column, value)
-        style = "zg_center" if COLUMNS[column - 1].centered else "zg_text"
-        self.styler.apply(cell, style, number_format)
-
-    def _measure_row(self, row: int, measure: MeasureRow) -> None:
+    def _measure_row(self, measure: MeasureRow) -> None:
         deadline, deadline_format = _deadline_value(measure)
         latest = measure.latest_note
-        values: dict[str, Any] = {
-            "code": measure.code,
-            "measure": measure.text,
-            "leader": measure.leader or None,
-            "department": measure.department or None,
-            "owner": measure.owner or None,
-            "status": status_cell_text(measure),
-            "progress": latest.text if latest else None,
-            "evidence": measure.evidence_count,
+        values: dict[str, tuple[Any, str | None]] = {
+            "number": (None, None),
+            "aspect": (None, None),
+            "problem": (None, None),
+            "code": (measure.code, None),
+            "measure": (measure.text, None),
+            "leader": (measure.leader or None, None),
+            "department": (measure.department or None, None),
+            "owner": (measure.owner or None, None),
+            "deadline": (deadline, deadline_format),
+            "extended": (measure.deadline if measure.extended else None, DATE_FORMAT),
+            "status": (status_cell_text(measure), None),
+            "progress": (latest.text if latest else None, None),
+            "evidence": (measure.evidence_count, None),
+            "updated": (_local(measure.last_activity_at, self.tz), TIME_FORMAT),
+            "closed": (_local_day(measure.closed_at, self.tz), DAY_FORMAT),
         }
-        for key, value in values.items():
-            self._set(row, key, value)
-        self._set(row, "deadline", deadline, deadline_format)
-        self._set(row, "extended", measure.deadline if measure.extended else None, DATE_FORMAT)
-        self._set(row, "updated", _local(measure.last_activity_at, self.tz), TIME_FORMAT)
-        self._set(row, "closed", _local_day(measure.closed_at, self.tz), DAY_FORMAT)
+        self.rows.append([(*values[c.key][:1], _style_of(c), values[c.key][1]) for c in COLUMNS])
         lines = 1
-        for key in ("measure", "leader", "department", "owner", "status", "progress"):
-            text = values[key]
+        for column in COLUMNS:
+            text = values[column.key][0]
             if isinstance(text, str) and text:
-                lines = max(lines, _lines(text, COLUMNS[COLUMN_INDEX[key] - 1].width))
-        if isinstance(deadline, str):
-            lines = max(lines, _lines(deadline, COLUMNS[COLUMN_INDEX["deadline"] - 1].width))
-        self.row_lines[row] = lines
+                lines = max(lines, _lines(text, column.width))
+        self.lines[len(self.rows)] = lines
 
     def _block(self, key: str, first: int, last: int, value: Any) -> None:
-        """A value standing for several rows: written once, merged over them, every cell
-        styled so the borders of the merged block are drawn."""
-        self._set(first, key, value)
-        for row in range(first + 1, last + 1):
-            self._set(row, key, None)
+        """A value standing for several rows: written in the first, merged over them. Every
+        cell of the block keeps its border, so the merged block is drawn framed."""
         column = COLUMN_INDEX[key]
+        spec = self.rows[first - 1][column - 1]
+        assert spec is not None
+        self.rows[first - 1][column - 1] = (value, spec[1], spec[2])
         if last > first:
-            self.merges.append((column, first, last))
+            self.merged.append(_range(first, column, last, column))
         needed = _lines(str(value), COLUMNS[column - 1].width)
-        have = sum(self.row_lines.get(r, 1) for r in range(first, last + 1))
+        have = sum(self.lines.get(r, 1) for r in range(first, last + 1))
         if needed > have:
             # the merged text needs more room than its rows give: the last row grows
-            self.row_lines[last] = self.row_lines.get(last, 1) + needed - have
+            self.lines[last] = self.lines.get(last, 1) + needed - have
 
-    def _row_heights(self, last_row: int) -> None:
-        for row in range(FIRST_DATA_ROW, last_row + 1):
-            self.sheet.row_dimensions[row].height = _height(self.row_lines.get(row, 1))
-
-    def _notes(self, row: int) -> None:
+    def _notes(self) -> tuple[str, str]:
         measures = self.snapshot.measures
-        by_status = {s: 0 for s in statuses.STATUSES}
+        by_status = dict.fromkeys(statuses.STATUSES, 0)
         for measure in measures:
             by_status[measure.status] = by_status.get(measure.status, 0) + 1
         overdue = sum(m.overdue for m in measures)
@@ -340,60 +338,69 @@ class _LedgerSheet:
             "填报单位（盖章）：　　　　　　　　填报人：　　　　　　　　审核人：　　　　　　　　"
             f"填报日期：{labels.chinese_date(self.snapshot.today)}"
         )
-        for offset, text in enumerate((note, signature)):
-            cell = self.sheet.cell(row + offset, 1, text)
-            cell.style = "zg_note"
-            self.merged.append(_merged(self.sheet, row + offset, 1, row + offset, len(COLUMNS)))
-            self.sheet.row_dimensions[row + offset].height = 30
+        return note, signature
 
 
-def _print_setup(sheet: Worksheet) -> None:
+def _style_of(column: LedgerColumn) -> str:
+    return "zg_center" if column.centered else "zg_text"
+
+
+def _ledger_sheet(sheet: WriteOnlyWorksheet, snapshot: LedgerSnapshot) -> None:
+    ledger = _LedgerRows(snapshot)
+    ledger.build()
+    for index, column in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.print_area = f"A1:{get_column_letter(len(COLUMNS))}{len(ledger.rows)}"
+    _print_setup(sheet)
+    sheet.merged_cells = MultiCellRange([CellRange(r) for r in ledger.merged])
+    _stream(sheet, ledger.rows, ledger.heights)
+
+
+def _print_setup(sheet: WriteOnlyWorksheet) -> None:
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    sheet.HeaderFooter.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
-def _history_sheet(sheet: Worksheet, rows: list[HistoryRow], tz: ZoneInfo) -> None:
+def _history_sheet(sheet: WriteOnlyWorksheet, rows: list[HistoryRow], tz: ZoneInfo) -> None:
     for index, column in enumerate(HISTORY_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-        sheet.cell(1, index, column.header).style = "zg_header"
-    styler = _Styler()
-    styles = [
-        ("zg_center" if c.centered else "zg_text", TIME_FORMAT if c.key == "at" else None)
-        for c in HISTORY_COLUMNS
-    ]
-    for offset, item in enumerate(rows, start=2):
-        values = (
-            _local(item.at, tz),
-            item.measure_code or None,
-            item.person,
-            labels.action_label(item.action),
-            labels.detail_text(item.action, item.detail) or None,
-        )
-        for index, value in enumerate(values, start=1):
-            styler.apply(sheet.cell(offset, index, value), *styles[index - 1])
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"
     if rows:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(HISTORY_COLUMNS))}{len(rows) + 1}"
     _print_setup(sheet)
+    center, text = "zg_center", "zg_text"
+    cells: list[list[CellSpec | None]] = [[(c.header, "zg_header", None) for c in HISTORY_COLUMNS]]
+    for item in rows:
+        detail = labels.detail_text(item.action, item.detail)
+        cells.append(
+            [
+                (_local(item.at, tz), center, TIME_FORMAT),
+                (item.measure_code or None, center, None),
+                (item.person, center, None),
+                (labels.action_label(item.action), center, None),
+                (detail or None, text, None),
+            ]
+        )
+    _stream(sheet, cells, {})
 
 
 def ledger_workbook(snapshot: LedgerSnapshot) -> bytes:
-    """The .xlsx file: the ledger sheet, then the full history of changes."""
-    workbook = Workbook()
+    """The .xlsx file: the ledger sheet, then the full history of changes. Written as a
+    stream (openpyxl's write-only mode): a big ledger is written several times faster."""
+    workbook = Workbook(write_only=True)
     for style in _styles().values():
         workbook.add_named_style(style)
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = LEDGER_SHEET
-    _LedgerSheet(sheet, snapshot).write()
+    _ledger_sheet(workbook.create_sheet(LEDGER_SHEET), snapshot)
     _history_sheet(workbook.create_sheet(HISTORY_SHEET), snapshot.history, snapshot.tz)
     workbook.properties.title = ledger_title(snapshot)
     workbook.properties.creator = "整改助手"
