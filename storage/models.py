@@ -257,7 +257,7 @@ class ProcessedUpdate(Base):
 
 
 class DigestSetting(Base):
-    """When a leader or the office gets the digest; no row means the default (weekly, Monday 09:00)."""
+    """When a leader or the office gets the digest; no row: weekly, Monday 09:00 (the default)."""
 
     __tablename__ = "digest_settings"
 
