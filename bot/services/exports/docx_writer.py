@@ -39,7 +39,6 @@ BODY_FONT = "仿宋_GB2312"
 TITLE_SIZE = Pt(22)  # 二号
 BODY_SIZE = Pt(16)  # 三号
 LINE_SPACING = Pt(28)
-FIRST_LINE_INDENT = Pt(32)  # two characters of 三号
 
 STYLE_OF = {
     TITLE: "Title",
@@ -78,15 +77,14 @@ def set_fonts(element: Any, east_asia: str, latin: str = LATIN_FONT) -> None:
     fonts.set(qn("w:eastAsia"), east_asia)
 
 
-def _first_line_chars(paragraph_format_element: object) -> None:
-    """Indent the first line by two characters (w:firstLineChars), whatever the font size."""
-    ppr = paragraph_format_element.get_or_add_pPr()  # type: ignore[attr-defined]
-    ind = ppr.find(qn("w:ind"))
-    if ind is None:
-        ind = OxmlElement("w:ind")
-        ppr.append(ind)
-    ind.set(qn("w:firstLineChars"), "200")
-    ind.set(qn("w:firstLine"), str(int(FIRST_LINE_INDENT.pt * 20)))
+def first_line_indent(element: Any, characters: int) -> None:
+    """Indent the first line by whole characters (w:firstLineChars, which follows the font
+    size), with the equivalent in twips for readers that ignore it. Set explicitly, also to
+    zero, since a style based on Normal would otherwise inherit Normal's two characters."""
+    # get_or_add_ind keeps w:ind where the schema wants it (before w:jc); Word is strict
+    ind = element.get_or_add_pPr().get_or_add_ind()
+    ind.set(qn("w:firstLineChars"), str(characters * 100))
+    ind.set(qn("w:firstLine"), str(int(BODY_SIZE.pt * 20 * characters)))
 
 
 def _style(
@@ -112,8 +110,7 @@ def _style(
     border = ppr.find(qn("w:pBdr"))
     if border is not None:
         ppr.remove(border)  # the template's Title has a rule under it
-    if indent:
-        _first_line_chars(style.element)
+    first_line_indent(style.element, 2 if indent else 0)
 
 
 def _setup(document: DocxDocument) -> None:
@@ -141,7 +138,7 @@ def _setup(document: DocxDocument) -> None:
 def _page_numbers(paragraph: DocxParagraph) -> None:
     """— 1 — centred in the footer, in 宋体 四号 as official documents number pages."""
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.paragraph_format.first_line_indent = Pt(0)
+    first_line_indent(paragraph._p, 0)
     for text in ("— ", None, " —"):
         if text is None:
             field = OxmlElement("w:fldSimple")
@@ -164,7 +161,7 @@ def _add(document: DocxDocument, paragraph: Paragraph) -> None:
     out = document.add_paragraph(style=None if style == "Normal" else style)
     if paragraph.kind == SIGNATURE:
         out.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        out.paragraph_format.first_line_indent = Pt(0)
+        first_line_indent(out._p, 0)
         out.paragraph_format.right_indent = Pt(64)  # four characters from the right edge
     for text, kind in paragraph.runs:
         run = out.add_run(text)
