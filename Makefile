@@ -27,7 +27,7 @@ test: $(INSTALLED) lint
 # the same suite against a PostgreSQL server; the tests create and drop their own database
 test-pg: $(INSTALLED)
 	ZG_TEST_DATABASE_URL=$${ZG_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres} \
-		$(BIN)/python -m pytest tests/services tests/handlers tests/test_migrations.py
+		$(BIN)/python -m pytest tests/services tests/handlers tests/scheduling tests/test_migrations.py
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/run.py

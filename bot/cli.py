@@ -237,6 +237,18 @@ def cmd_people(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.scheduler import digest_cli
+
+    return digest_cli(args)
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from bot.scheduler import tick_cli
+
+    return tick_cli(args)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from knowledge.cli import ask_main
 
@@ -325,6 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(func=cmd_person_add)
 
     commands.add_parser("people", help="list people").set_defaults(func=cmd_people)
+
+    digest = commands.add_parser("digest", help="the digest for the office or one leader")
+    from bot.scheduler import add_digest_arguments
+
+    add_digest_arguments(digest)
+    digest.set_defaults(func=cmd_digest)
+    commands.add_parser(
+        "tick", help="one scheduler run now: due digests, reminders, look-backs"
+    ).set_defaults(func=cmd_tick)
 
     ask = commands.add_parser("ask", help="answer a question from the regulations folder")
     ask.add_argument(

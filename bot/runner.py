@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import build_dispatcher, set_commands
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.scheduler import run_scheduler
 from bot.telegram import build_bot, install_redaction
 from knowledge import KnowledgeBase
 from storage import repositories
@@ -127,11 +128,10 @@ async def run(settings: Settings) -> int:
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     clock = SystemClock(settings.tz)
-    await forget_old_updates(create_session_factory(engine), clock)
+    session_factory = create_session_factory(engine)
+    await forget_old_updates(session_factory, clock)
     knowledge = await load_knowledge(settings)
-    dispatcher = build_dispatcher(
-        settings, create_session_factory(engine), clock, knowledge=knowledge
-    )
+    dispatcher = build_dispatcher(settings, session_factory, clock, knowledge=knowledge)
     background = []
     if knowledge is not None:
         background.append(asyncio.create_task(keep_knowledge_fresh(knowledge, stop)))
@@ -143,6 +143,8 @@ async def run(settings: Settings) -> int:
         except TelegramUnauthorizedError:
             logger.error("the Bot API refused the token (401 Unauthorized): check BOT_TOKEN")
             return 2
+        # digests, reminders and look-backs run beside polling, on the same clock
+        background.append(asyncio.create_task(run_scheduler(bot, session_factory, clock, stop)))
         # Updates are handled one at a time, in order: an update is confirmed to Telegram only
         # after the previous one was handled, so a crash leaves it to be delivered again.
         polling = asyncio.create_task(
@@ -168,7 +170,8 @@ async def run(settings: Settings) -> int:
     finally:
         stop.set()
         for task in background:
-            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, 30)
         await bot.session.close()
         await engine.dispose()
     logger.info("stopped")

@@ -8,12 +8,15 @@ from handlers import (
     admin,
     ask,
     decisions,
+    digest,
     extension,
     fallback,
+    lookbacks,
     measures,
     overview,
     plan_import,
     reporting,
+    settings,
     start,
 )
 
@@ -31,6 +34,9 @@ def get_routers() -> list[Router]:
         decisions.router(),
         extension.router(),
         overview.router(),
+        digest.router(),
+        settings.router(),
+        lookbacks.router(),
         reporting.router(),
         fallback.router(),
     ]

@@ -24,6 +24,8 @@ def help_text(t: Texts, actor: Actor) -> str:
         text += t("help_leader")
     if actor.sees_everything:
         text += t("help_office")
+    if actor.is_leader or actor.sees_everything:
+        text += t("help_digest")
     if actor.is_admin:
         text += t("help_admin")
     return text

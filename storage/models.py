@@ -257,7 +257,10 @@ class ProcessedUpdate(Base):
 
 
 class DigestSetting(Base):
-    """When a leader or the office gets the digest; no row: weekly, Monday 09:00 (the default)."""
+    """When a leader or the office gets the digest.
+
+    No row means the default: weekly, Monday 09:00.
+    """
 
     __tablename__ = "digest_settings"
 

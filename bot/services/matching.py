@@ -130,9 +130,7 @@ def read_report(text: str, measures: Sequence[Measure]) -> ReadReport:
     head = FILLER.sub("", re.split(r"\s+", query.strip())[0]) if query.strip() else key
     scored = []
     for measure in measures:
-        score = max(
-            _best_score(key, measure), _best_score(head, measure) if len(head) >= 2 else 0
-        )
+        score = max(_best_score(key, measure), _best_score(head, measure) if len(head) >= 2 else 0)
         if score >= CANDIDATE_MIN_SCORE:
             scored.append(Candidate(measure.id, measure.code, measure.text, round(score, 1)))
     scored.sort(key=lambda c: -c.score)
