@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -339,9 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("people", help="list people").set_defaults(func=cmd_people)
 
     digest = commands.add_parser("digest", help="the digest for the office or one leader")
-    from bot.scheduler import add_digest_arguments
-
-    add_digest_arguments(digest)
+    # the arguments are declared here so that `zhenggai --help` need not import aiogram
+    digest.add_argument("--json", action="store_true", help="print the digest as JSON")
+    digest.add_argument(
+        "--as-of", dest="as_of", type=date.fromisoformat, default=None, help="YYYY-MM-DD"
+    )
+    digest.add_argument(
+        "--for", dest="for_name", default=None, help="a leader or office person (default: all)"
+    )
     digest.set_defaults(func=cmd_digest)
     commands.add_parser(
         "tick", help="one scheduler run now: due digests, reminders, look-backs"
@@ -377,6 +383,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -27,7 +27,7 @@ import re
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -236,16 +236,6 @@ async def run_scheduler(
 
 
 # ----------------------------------------------------------------------------- the CLI
-
-
-def add_digest_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print the digest as JSON")
-    parser.add_argument(
-        "--as-of", dest="as_of", type=date.fromisoformat, default=None, help="YYYY-MM-DD"
-    )
-    parser.add_argument(
-        "--for", dest="for_name", default=None, help="a leader or office person (default: all)"
-    )
 
 
 _TAG = re.compile(r"<[^>]+>")
