@@ -301,7 +301,8 @@ async def main(url: str) -> int:
         rows = []
         for name, work in cases:
             median, result = await timed(session_factory, work)
-            detail = f"{result.measures:,} measures, {result.records:,} records"
+            what = "paragraphs" if result.kind == "report" else "records"
+            detail = f"{result.measures:,} measures, {result.records:,} {what}"
             rows.append((name, size_text(len(result.content)), f"{median:,.0f}", detail))
         widths = [
             max(len(r[i]) for r in [("name", "size", "median ms", ""), *rows]) for i in (0, 1, 2)
