@@ -250,6 +250,53 @@ def cmd_tick(args: argparse.Namespace) -> int:
     return tick_cli(args)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.services.exports.cli import export_ledger_file
+
+    return _write_file(args, export_ledger_file)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.services.exports.cli import export_report_file
+
+    return _write_file(args, export_report_file)
+
+
+def _write_file(args: argparse.Namespace, export: Callable[..., Awaitable[Any]]) -> int:
+    settings = load_settings()
+    try:
+        summary = with_session(
+            settings,
+            lambda session: export(
+                session, CLI_ACTOR, SystemClock(settings.tz), args.file, plan_id=args.plan_id
+            ),
+        )
+    except DomainError as error:
+        print(domain_message(error), file=sys.stderr)
+        return 2
+    print(summary.text())
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from bot.services.exports.cli import export_history_file, parse_day
+
+    settings = load_settings()
+    try:
+        first, last = parse_day(args.date_from), parse_day(args.date_to)
+        summary = with_session(
+            settings,
+            lambda session: export_history_file(
+                session, CLI_ACTOR, SystemClock(settings.tz), args.out, args.person, first, last
+            ),
+        )
+    except DomainError as error:
+        print(domain_message(error), file=sys.stderr)
+        return 2
+    print(summary.text(), file=sys.stderr)  # standard output stays pure CSV
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from knowledge.cli import ask_main
 
@@ -352,6 +399,21 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "tick", help="one scheduler run now: due digests, reminders, look-backs"
     ).set_defaults(func=cmd_tick)
+
+    export = commands.add_parser("export", help="the ledger as an Excel file (整改台账)")
+    export.add_argument("file", nargs="?", default=".", help=".xlsx path or a folder")
+    export.add_argument("--plan-id", type=int, default=None)
+    export.set_defaults(func=cmd_export)
+    report = commands.add_parser("report", help="a draft 整改情况报告 as a Word file")
+    report.add_argument("file", nargs="?", default=".", help=".docx path or a folder")
+    report.add_argument("--plan-id", type=int, default=None)
+    report.set_defaults(func=cmd_report)
+    history = commands.add_parser("history", help="one person's actions as CSV")
+    history.add_argument("--person", required=True)
+    history.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    history.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    history.add_argument("--out", default=None, help="CSV file (default: standard output)")
+    history.set_defaults(func=cmd_history)
 
     ask = commands.add_parser("ask", help="answer a question from the regulations folder")
     ask.add_argument(

@@ -343,5 +343,5 @@ TEXTS: dict[str, str] = {
     "settings_saved": "Saved: {schedule}",
     "settings_staff": "You are reminded 7 and 3 working days before a deadline, on the day and when overdue (working days, 09:00–18:00); reminders have snooze buttons.",
     "settings_usage": "Usage: /settings time 08:30 (06:00–21:00)",
-    "help_digest": "\n<b>Digests and look-backs</b>\n/digest — digest\n/settings — digest time\n/lookback — look-backs",
+    "help_digest": "\n<b>Digests and look-backs</b>\n/digest — digest\n/settings — digest time\n/lookback — look-backs\n/export — export the ledger (Excel)\n/report — draft the report (Word)",
 }

@@ -355,5 +355,5 @@ TEXTS: dict[str, str] = {
     "settings_saved": "已保存：{schedule}",
     "settings_staff": "您会在措施到期前7个和3个工作日、到期当天以及逾期后收到提醒（仅工作日9:00–18:00）；提醒消息上可以选择推迟。",
     "settings_usage": "用法：/settings time 08:30（06:00–21:00）",
-    "help_digest": "\n<b>简报与回头看</b>\n/digest — 整改简报\n/settings — 简报时间\n/lookback — 回头看",
+    "help_digest": "\n<b>简报与回头看</b>\n/digest — 整改简报\n/settings — 简报时间\n/lookback — 回头看\n/export — 导出整改台账（Excel）\n/report — 生成整改情况报告（Word）",
 }
