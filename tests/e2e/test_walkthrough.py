@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import signal
 import sqlite3
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.e2e.conftest import ADMIN_ID, BotProcess, Talk, press, run_cli
@@ -60,6 +62,13 @@ async def test_admin_invites_staff_reports_leader_signs_off(
     history = await leader.press(listing, "10.2", expect="措施 10.2")
     for entry in ("已销号", "报告进展", "上传佐证：财务制度.pdf", "申请销号", "同意销号"):
         assert entry in (history.text or "")
+
+    ledger = await leader.send("/export", expect="整改台账")
+    assert ledger.document is not None and ledger.document.file_name.endswith(".xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(ledger.document.content))
+    assert any("10.2" in str(cell.value) for row in workbook.active.iter_rows() for cell in row)
+    answer = await staff.send("红十字会法第十一条", expect="第十一条")
+    assert "《中华人民共和国红十字会法》" in (answer.text or "")
 
     assert bot_api.webhook_deleted
     assert "my" in bot_api.command_list()
