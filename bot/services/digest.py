@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local_today
-from bot.services import lookbacks, schedule, statuses
+from bot.services import lookbacks, schedule, statuses, workdays
 from bot.services.actor import ROLE_LEADER, ROLE_OFFICE, Actor
 from bot.services.errors import NotAllowed
 from bot.services.ledger import DUE_SOON_WORKING_DAYS
@@ -308,7 +308,7 @@ async def compile_digest(
     ):
         owners[measure_id].append(name)
 
-    soon_limit = schedule.add_working_days(as_of, DUE_SOON_WORKING_DAYS)
+    soon_limit = workdays.add_working_days(as_of, DUE_SOON_WORKING_DAYS)
     stale_before = period_end - timedelta(days=STALE_DAYS)
     totals = dict.fromkeys(TOTAL_KEYS, 0)
     digest = Digest(
@@ -344,9 +344,9 @@ async def compile_digest(
         if is_open and deadline is not None and deadline_kind != statuses.DEADLINE_ONGOING:
             if deadline < as_of:
                 overdue = True
-                days_overdue = schedule.working_days_between(deadline, as_of)
+                days_overdue = workdays.working_days_between(deadline, as_of)
             else:
-                days_left = schedule.working_days_between(as_of, deadline)
+                days_left = workdays.working_days_between(as_of, deadline)
                 due_soon = deadline <= soon_limit
         item = DigestItem(
             id=measure_id,

@@ -33,11 +33,11 @@ from bot.services.errors import (
 )
 from bot.services.ledger import require_person, visible_measure
 from bot.services.notices import Notice, linked_people, notices_for, office_people
-from bot.services.progress import ATTACHMENTS_MAX, Attachment, clean_note
-from bot.services.schedule import next_working_day
+from bot.services.progress import ATTACHMENTS_MAX, Attachment, add_evidence, clean_note
 from bot.services.signoff import clean_reason
+from bot.services.workdays import next_working_day
 from storage import repositories as repo
-from storage.models import Evidence, Lookback, Measure, MeasurePerson, Person
+from storage.models import Lookback, Measure, MeasurePerson, Person
 
 LOOKBACK_OFFSETS = (30, 90, 180)
 SAMPLE_MAX = 50
@@ -280,22 +280,7 @@ async def answer(
     row.answered_at = now
     row.answered_by = actor.person_id
     row.evidence_count = len(attachments)
-    for item in attachments:
-        session.add(
-            Evidence(
-                measure_id=measure.id,
-                report_id=None,
-                author_id=actor.person_id,
-                created_at=now,
-                kind=item.kind,
-                file_id=item.file_id,
-                file_unique_id=item.file_unique_id,
-                file_name=item.file_name,
-                file_size=item.file_size,
-                mime_type=item.mime_type,
-                chat_id=actor.chat_id,
-            )
-        )
+    add_evidence(session, actor, clock, measure.id, attachments)
     audit.record(
         session,
         actor,

@@ -47,6 +47,44 @@ def clean_note(note: str | None) -> str:
     return text
 
 
+def add_evidence(
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    measure_id: int,
+    attachments: Sequence[Attachment],
+    report_id: int | None = None,
+) -> None:
+    """File each attachment as evidence (rows are only ever added) and record it."""
+    now = clock.now()
+    for item in attachments:
+        session.add(
+            Evidence(
+                measure_id=measure_id,
+                report_id=report_id,
+                author_id=actor.person_id,
+                created_at=now,
+                kind=item.kind,
+                file_id=item.file_id,
+                file_unique_id=item.file_unique_id,
+                file_name=item.file_name,
+                file_size=item.file_size,
+                mime_type=item.mime_type,
+                chat_id=actor.chat_id,
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            clock,
+            "evidence_added",
+            measure_id,
+            kind=item.kind,
+            file_name=item.file_name,
+            file_size=item.file_size,
+        )
+
+
 async def report_progress(
     session: AsyncSession,
     actor: Actor,
@@ -110,32 +148,7 @@ async def report_progress(
         percent=percent,
         evidence=len(attachments) or None,
     )
-    for item in attachments:
-        session.add(
-            Evidence(
-                measure_id=measure.id,
-                report_id=report.id,
-                author_id=actor.person_id,
-                created_at=now,
-                kind=item.kind,
-                file_id=item.file_id,
-                file_unique_id=item.file_unique_id,
-                file_name=item.file_name,
-                file_size=item.file_size,
-                mime_type=item.mime_type,
-                chat_id=actor.chat_id,
-            )
-        )
-        audit.record(
-            session,
-            actor,
-            clock,
-            "evidence_added",
-            measure.id,
-            kind=item.kind,
-            file_name=item.file_name,
-            file_size=item.file_size,
-        )
+    add_evidence(session, actor, clock, measure.id, attachments, report.id)
     await session.flush()
     notices: list[Notice] = []
     if request_close:

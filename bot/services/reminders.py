@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, local_today
-from bot.services import audit, lookbacks, schedule, statuses
+from bot.services import audit, lookbacks, schedule, statuses, workdays
 from bot.services.actor import ROLE_OFFICE, Actor
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.ledger import require_person
@@ -103,8 +103,8 @@ class PersonReminders:
 def deadline_reminder_day(deadline: date, working_days_before: int) -> date:
     """When the reminder `n` working days before a deadline goes out (0: on the day)."""
     if working_days_before == 0:
-        return schedule.last_working_day_by(deadline)
-    return schedule.add_working_days(deadline, -working_days_before)
+        return workdays.last_working_day_by(deadline)
+    return workdays.add_working_days(deadline, -working_days_before)
 
 
 def deadline_stage(deadline: date, today: date, policy: ReminderPolicy) -> tuple[int, date] | None:
@@ -120,7 +120,7 @@ def deadline_stage(deadline: date, today: date, policy: ReminderPolicy) -> tuple
 def overdue_reminder_day(deadline: date, days_overdue: int, policy: ReminderPolicy) -> date:
     """The day of the latest overdue reminder: overdue day 1, 1 + every, 1 + 2·every…"""
     step = (days_overdue - 1) // policy.overdue_every
-    return schedule.add_working_days(deadline, 1 + step * policy.overdue_every)
+    return workdays.add_working_days(deadline, 1 + step * policy.overdue_every)
 
 
 def ongoing_period(today: date, months: int) -> tuple[date, date]:
@@ -135,7 +135,7 @@ def ongoing_period(today: date, months: int) -> tuple[date, date]:
 def ongoing_ask_day(today: date, policy: ReminderPolicy) -> tuple[date, date]:
     """(period start, the day owners of 长期坚持 measures are asked for this period's report)."""
     start, end = ongoing_period(today, policy.ongoing_every_months)
-    return start, schedule.add_working_days(end, -policy.ongoing_ask_before_end)
+    return start, workdays.add_working_days(end, -policy.ongoing_ask_before_end)
 
 
 async def collect(
@@ -143,7 +143,7 @@ async def collect(
 ) -> list[PersonReminders]:
     """Everyone's reminders due today, one entry per person (not claimed yet; reads only)."""
     today = local_today(clock)
-    if not schedule.working(today):
+    if not workdays.is_working_day(today):
         return []
     measures = (
         await session.execute(
@@ -212,11 +212,11 @@ async def collect(
         if kind == statuses.DEADLINE_DATE and deadline is not None:
             if today <= deadline:
                 stage = deadline_stage(deadline, today, policy)
-                days_left = schedule.working_days_between(today, deadline)
+                days_left = workdays.working_days_between(today, deadline)
                 if stage is not None:
                     owner_key = NotificationKey(f"{DUE}_{stage[0]}", measure_id, stage[1])
             else:
-                days_overdue = schedule.working_days_between(deadline, today)
+                days_overdue = workdays.working_days_between(deadline, today)
                 if days_overdue >= 1:
                     owner_key = NotificationKey(
                         OVERDUE, measure_id, overdue_reminder_day(deadline, days_overdue, policy)
@@ -227,7 +227,7 @@ async def collect(
                     (policy.escalate_to_office_after, ESCALATION_OFFICE, [p.id for p in office]),
                 ):
                     if days_overdue >= after:
-                        day = schedule.add_working_days(deadline, after)
+                        day = workdays.add_working_days(deadline, after)
                         escalations.append((level, to, NotificationKey(level, measure_id, day)))
         elif kind == statuses.DEADLINE_ONGOING and today >= ongoing_day:
             reported = last_report_at is not None and (
@@ -397,7 +397,7 @@ async def snooze(
     )
     if not measure_ids:
         raise NotAllowed()
-    until = schedule.add_working_days(local_today(clock), working_days)
+    until = workdays.add_working_days(local_today(clock), working_days)
     now = clock.now()
     existing = {
         s.measure_id: s

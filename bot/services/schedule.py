@@ -15,11 +15,9 @@ no idempotency key, so sending it again could deliver it twice.
 
 from __future__ import annotations
 
-import calendar as month_calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +28,11 @@ from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.ledger import require_person
-from bot.services.workdays import is_working_day
+from bot.services.workdays import (
+    is_working_day,
+    next_working_day,
+    working_days_between,
+)
 from storage.models import DigestSetting, Notification, Person
 
 WORK_START = time(9, 0)
@@ -62,71 +64,7 @@ UNKNOWN = "unknown"
 
 # ----------------------------------------------------------------------------- working days
 
-
-@lru_cache(maxsize=8)
-def _year_prefix(year: int) -> tuple[int, ...]:
-    """prefix[i] = working days among the first i days of the year."""
-    days = 366 if month_calendar.isleap(year) else 365
-    start = date(year, 1, 1)
-    prefix = [0]
-    for offset in range(days):
-        prefix.append(prefix[-1] + is_working_day(start + timedelta(days=offset)))
-    return tuple(prefix)
-
-
-def _through(day: date) -> int:
-    """Working days from 1 January of `day`'s year up to and including `day`."""
-    return _year_prefix(day.year)[day.timetuple().tm_yday]
-
-
-@lru_cache(maxsize=4096)
-def working(day: date) -> bool:
-    """A working day in China: weekdays and 调休 make-up days, not public holidays."""
-    return is_working_day(day)
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days in (start, end]; negative when end is before start.
-
-    Same answer as bot.services.workdays.working_days_between, from cached per-year counts,
-    so a digest over thousands of overdue measures does not walk the calendar day by day.
-    """
-    if end == start:
-        return 0
-    if end < start:
-        return -working_days_between(end, start)
-    if start.year == end.year:
-        return _through(end) - _through(start)
-    total = _year_prefix(start.year)[-1] - _through(start)
-    for year in range(start.year + 1, end.year):
-        total += _year_prefix(year)[-1]
-    return total + _through(end)
-
-
-def add_working_days(start: date, count: int) -> date:
-    """The date `count` working days after `start` (before it when negative)."""
-    step = 1 if count >= 0 else -1
-    remaining = abs(count)
-    day = start
-    while remaining:
-        day += timedelta(days=step)
-        if working(day):
-            remaining -= 1
-    return day
-
-
-def next_working_day(day: date) -> date:
-    """`day` itself when it is a working day, else the first working day after it."""
-    while not working(day):
-        day += timedelta(days=1)
-    return day
-
-
-def last_working_day_by(day: date) -> date:
-    """`day` itself when it is a working day, else the last working day before it."""
-    while not working(day):
-        day -= timedelta(days=1)
-    return day
+working = is_working_day
 
 
 def in_working_hours(now_local: datetime) -> bool:
