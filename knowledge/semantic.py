@@ -363,6 +363,8 @@ class SemanticIndex:
         self._texts.extend(OFF_TOPIC)
         self._keys = [text_key(t) for t in self._texts]
         self._chunk_units = np.array(chunk_units, dtype=np.int64)
+        # chunks come unit by unit: where each unit's run of chunks starts
+        self._starts = np.flatnonzero(np.r_[True, np.diff(self._chunk_units) != 0])
         self._background: Any = None
         self._multi = self._chunks != self.count
         probe = self.embedder.probe
@@ -422,9 +424,9 @@ class SemanticIndex:
         scores = self._matrix @ np.asarray(vector, dtype=np.float32)
         if not self._multi:
             return scores
-        best = np.full(self.count, -1.0, dtype=np.float32)
-        np.maximum.at(best, self._chunk_units, scores)
-        return best
+        if not self.count:
+            return scores
+        return np.maximum.reduceat(scores, self._starts)
 
     # -- building -----------------------------------------------------------------------------
 
@@ -473,7 +475,10 @@ class SemanticIndex:
         matrix = np.stack(vectors).astype(np.float32)
         self._background = matrix[self._chunks :]
         self._matrix = matrix[: self._chunks]
-        self._texts = []  # not needed any more
+        # The matrix has them all now; a reload opens the stores afresh.
+        self._texts = []
+        self.store = None
+        self._shipped = None
         if self._on_ready is not None:
             self._on_ready(self)
 
