@@ -21,17 +21,29 @@ DEFAULT_FOLDER = Path(__file__).resolve().parent
 
 
 def ask_main(questions: list[str] | None, top: int, as_json: bool, folder: Path,
-             cache_dir: Path | None, out: TextIO, stdin: TextIO) -> int:
-    """Answer each question (or each line of ``stdin`` when there are none); 0 on success."""
+             cache_dir: Path | None, out: TextIO, stdin: TextIO,
+             wait_vectors: bool = False) -> int:
+    """Answer each question (or each line of ``stdin`` when there are none); 0 on success.
+
+    With the optional semantic search installed, unit vectors missing from the cache are built
+    in the background and the questions are answered lexically meanwhile, unless
+    ``wait_vectors``.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         message = f"知识库目录不存在：{folder}"
         print(json.dumps({"error": message}, ensure_ascii=False) if as_json else message, file=out)
         return 1
     base = KnowledgeBase.load(folder, cache_dir)
+    if wait_vectors:
+        base.wait_semantic()
     if not as_json:
         for name, reason in base.load_errors:
             print(f"注意：文件 {name} 未能载入（{reason}）", file=out)
+        status = base.semantic_status
+        if status.state == "building":
+            print(f"注意：语义向量计算中（{status.done}/{status.total}），本次按关键词检索。",
+                  file=out)
     source: Iterable[str] = questions if questions else (line.rstrip("\r\n") for line in stdin)
     for question in source:
         result = base.search(question, top=max(1, top))
@@ -124,13 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--top", type=int, default=3, help="最多返回几条依据")
     parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER, help="知识库目录")
     parser.add_argument("--cache-dir", type=Path, default=None, help="索引缓存目录")
+    parser.add_argument("--wait-vectors", action="store_true",
+                        help="等语义向量算完再回答（需安装可选组件 semantic）")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return ask_main(args.question or None, args.top, args.json, args.folder, args.cache_dir,
-                    sys.stdout, sys.stdin)
+                    sys.stdout, sys.stdin, wait_vectors=args.wait_vectors)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ BATCH = 16
 # model's time grows with every token (about 1.2 ms a token on one core).
 QUERY_CHARS = 48
 QUERY_CACHE = 256
+QUERY_WAIT = 2.0  # seconds a question waits for the model behind other questions
 CHECKPOINT_SECONDS = 20.0
 MAX_SEGMENTS = 8
 _SENTENCE_END = re.compile(r"(?<=[。；;！？!?\n])")
@@ -179,6 +180,7 @@ class Embedder:
         self._probe: Any = None
         self.query_cache_size = QUERY_CACHE  # the benchmark sets 0 to time every embedding
         self._queries: OrderedDict[str, Any] = OrderedDict()
+        self._building = False  # a batch of unit texts holds the lock
 
     @classmethod
     def shared(cls) -> Embedder:
@@ -188,13 +190,20 @@ class Embedder:
             return cls._instance
 
     def query(self, text: str, *, wait: bool = True) -> Any | None:
-        """The query vector (float32, unit length); None if the model is busy and not ``wait``."""
+        """The query vector (float32, unit length).
+
+        With ``wait=False`` it gives None rather than wait behind a background build's batch
+        (a second or two); waiting behind another question's embedding is fine.
+        """
         text = text[:QUERY_CHARS]
         cached = self._queries.get(text)
         if cached is not None:
             return cached
-        if not self.lock.acquire(blocking=wait):
-            return None
+        if not self.lock.acquire(blocking=False):
+            if not wait and self._building:
+                return None
+            if not self.lock.acquire(timeout=QUERY_WAIT if not wait else -1):
+                return None
         try:
             vector = self._model.query(text)
         finally:
@@ -207,7 +216,11 @@ class Embedder:
 
     def passages(self, texts: Sequence[str]) -> Any:
         with self.lock:
-            return self._model.passage(list(texts))
+            self._building = True
+            try:
+                return self._model.passage(list(texts))
+            finally:
+                self._building = False
 
     @property
     def probe(self) -> Any:

@@ -213,3 +213,27 @@ def test_unwritable_cache_still_gives_vectors(
     base = KnowledgeBase.load(small_folder, blocker / "cache", semantic=True)
     assert base.wait_semantic(10)
     assert base.search("捐赠款物要专款专用吗").answered
+
+
+def test_cli_notes_building_and_can_wait(monkeypatch: pytest.MonkeyPatch, small_folder: Path,
+                                         tmp_path: Path) -> None:
+    import io
+
+    from knowledge.cli import ask_main
+
+    gate = threading.Event()
+    monkeypatch.setattr(dense.Embedder, "_instance", FakeEmbedder(gate))
+    monkeypatch.setattr("knowledge.engine.semantic_available", lambda: True)
+    out = io.StringIO()
+    try:
+        assert ask_main(["捐赠款物要专款专用吗"], 3, False, small_folder, tmp_path / "c", out,
+                        io.StringIO()) == 0
+        assert "语义向量计算中" in out.getvalue()
+        assert "第三条" in out.getvalue()
+    finally:
+        gate.set()
+    out = io.StringIO()
+    assert ask_main(["捐赠款物要专款专用吗"], 3, False, small_folder, tmp_path / "c", out,
+                    io.StringIO(), wait_vectors=True) == 0
+    assert "语义向量计算中" not in out.getvalue()
+    assert "第三条" in out.getvalue()
