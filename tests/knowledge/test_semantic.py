@@ -252,3 +252,50 @@ def test_cli_notes_building_and_can_wait(monkeypatch: pytest.MonkeyPatch, small_
                     io.StringIO(), wait_vectors=True) == 0
     assert "语义向量计算中" not in out.getvalue()
     assert "第三条" in out.getvalue()
+
+
+# -- fusion ---------------------------------------------------------------------------------------
+
+
+def _sims(values: dict[int, float], count: int = 40, base: float = 0.82):
+    sims = np.full(count, base, dtype=np.float32)
+    for unit, value in values.items():
+        sims[unit] = value
+    return sims
+
+
+def test_fusion_keeps_a_confident_lexical_answer_first() -> None:
+    from knowledge.fusion import Lexical, fuse
+
+    lexical = [Lexical(5, 1.3, 1.0, True), Lexical(6, 0.7, 0.6, False)]
+    sims = _sims({5: 0.88, 9: 0.90})  # the model slightly prefers another unit
+    assert [f.unit for f in fuse(lexical, sims, 3, off_topic=0.85)][:2] == [5, 9]
+
+
+def test_fusion_lets_the_model_find_what_the_words_miss() -> None:
+    from knowledge.fusion import Lexical, fuse
+
+    lexical = [Lexical(5, 0.4, 0.4, False)]  # weak lexical match, not an answer on its own
+    sims = _sims({9: 0.91, 5: 0.84})
+    hits = fuse(lexical, sims, 3, off_topic=0.87)
+    assert hits and hits[0].unit == 9
+    assert 0.0 <= hits[0].score <= 1.0
+
+
+def test_fusion_refuses_when_an_everyday_topic_is_closer() -> None:
+    from knowledge.fusion import Lexical, fuse
+
+    sims = _sims({9: 0.87})
+    assert fuse([], sims, 3, off_topic=0.90) == []
+    # a lexical answer is trusted a little further, not much
+    assert fuse([Lexical(9, 0.9, 0.9, True)], sims, 3, off_topic=0.885)
+    assert fuse([Lexical(9, 0.9, 0.9, True)], sims, 3, off_topic=0.90) == []
+
+
+def test_fusion_demotes_another_provinces_rules() -> None:
+    from knowledge.fusion import fuse
+
+    sims = _sims({3: 0.90, 4: 0.895})
+    elsewhere = np.zeros(40, dtype=bool)
+    elsewhere[3] = True
+    assert fuse([], sims, 3, off_topic=0.85, elsewhere=elsewhere)[0].unit == 4
