@@ -46,7 +46,7 @@ HELP = """\
   /as 姓名    切换身份（如 /as 吴某某）     /who  列出所有人员
   /file 路径  发送一个文件作为佐证材料      /quit 退出
   直接提问即可查制度，如：出差住宿标准多少？ 红十字会法第十一条
-数据保存在临时数据库中，退出即删除，不会碰正式数据。
+数据保存在临时数据库中，退出即删除，不会碰正式数据；机器人发来的文件存到 zhenggai-demo-files/。
 """
 
 
@@ -56,6 +56,17 @@ def demo_clock(year: object) -> Clock:
         tz = ZoneInfo("Asia/Shanghai")
         return ShiftedClock(datetime(year, 5, 16, 9, 0, tzinfo=tz), tz)
     return SystemClock()
+
+
+DEMO_OUTPUT = Path("zhenggai-demo-files")
+
+
+def _save_upload(name: str, content: bytes) -> Path:
+    """Files the bot sends (ledger, report, chart) land here so they can be opened."""
+    DEMO_OUTPUT.mkdir(exist_ok=True)
+    target = DEMO_OUTPUT / Path(name).name
+    target.write_bytes(content)
+    return target
 
 
 def _read_file(path: Path) -> bytes | None:
@@ -187,6 +198,10 @@ async def run_demo(
             else:
                 update = updates.message(user, line)
             await dispatcher.feed_update(bot, update)
+            for name, content in session_api.uploads.items():
+                saved = await asyncio.to_thread(_save_upload, name, content)
+                out.write(f"  （文件已保存：{saved}）\n")
+            session_api.uploads.clear()
             for alert in session_api.alerts:
                 out.write(f"  （提示：{alert}）\n")
             session_api.alerts.clear()

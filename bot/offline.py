@@ -101,6 +101,8 @@ class OfflineSession(BaseSession):
         self.calls: list[TelegramMethod[Any]] = []
         self.alerts: list[str] = []
         self.files: dict[str, bytes] = {}
+        # files the bot uploaded (exports, charts), by file name
+        self.uploads: dict[str, bytes] = {}
         self.on_message: Callable[[SentMessage], None] | None = None
         self._ids = itertools.count(1)
 
@@ -207,8 +209,14 @@ class OfflineSession(BaseSession):
             self.alerts.append(method.text)
         return True
 
+    def _keep_upload(self, upload: Any, name: str) -> None:
+        data = getattr(upload, "data", None)
+        if isinstance(data, bytes):
+            self.uploads[name] = data
+
     def _api_sendDocument(self, bot: Bot, method: Any) -> dict[str, Any]:
         name = getattr(method.document, "filename", None) or str(method.document)
+        self._keep_upload(method.document, name)
         result = self._message(
             bot,
             int(method.chat_id),
@@ -224,6 +232,7 @@ class OfflineSession(BaseSession):
         return result
 
     def _api_sendPhoto(self, bot: Bot, method: Any) -> dict[str, Any]:
+        self._keep_upload(method.photo, getattr(method.photo, "filename", None) or "photo.png")
         result = self._message(
             bot,
             int(method.chat_id),
