@@ -3,6 +3,8 @@ leaders, in private chats only."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import F, Router
 from aiogram.enums import ChatAction, ChatType
 from aiogram.filters import Command
@@ -30,31 +32,17 @@ def router() -> Router:
     async def export(
         message: Message, session: AsyncSession, actor: Actor, clock: Clock, texts: Texts
     ) -> None:
-        if not may_export(actor):
-            await message.answer(texts("export_not_allowed"))
-            return
-        await _upload_action(message)
-        try:
-            exported = await export_ledger(session, actor, clock)
-        except NotAllowed:
-            await message.answer(texts("export_not_allowed"))
-            return
-        await _send(message, exported, texts("export_caption_ledger", **_caption(texts, exported)))
+        await deliver(
+            message, session, actor, clock, texts, export_ledger, "export_caption_ledger"
+        )
 
     @r.message(Command("report"))
     async def report(
         message: Message, session: AsyncSession, actor: Actor, clock: Clock, texts: Texts
     ) -> None:
-        if not may_export(actor):
-            await message.answer(texts("export_not_allowed"))
-            return
-        await _upload_action(message)
-        try:
-            exported = await export_report(session, actor, clock)
-        except NotAllowed:
-            await message.answer(texts("export_not_allowed"))
-            return
-        await _send(message, exported, texts("export_caption_report", **_caption(texts, exported)))
+        await deliver(
+            message, session, actor, clock, texts, export_report, "export_caption_report"
+        )
 
     return r
 
@@ -76,3 +64,25 @@ async def _send(message: Message, exported: ExportFile, caption: str) -> None:
     await message.answer_document(
         BufferedInputFile(exported.content, filename=exported.file_name), caption=caption
     )
+
+
+async def deliver(
+    message: Message,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    texts: Texts,
+    build: Callable[[AsyncSession, Actor, Clock], Awaitable[ExportFile]],
+    caption_key: str,
+) -> None:
+    """Build one export for the actor's scope and send it as a document."""
+    if not may_export(actor):
+        await message.answer(texts("export_not_allowed"))
+        return
+    await _upload_action(message)
+    try:
+        exported = await build(session, actor, clock)
+    except NotAllowed:
+        await message.answer(texts("export_not_allowed"))
+        return
+    await _send(message, exported, texts(caption_key, **_caption(texts, exported)))
