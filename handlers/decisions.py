@@ -15,14 +15,12 @@ from bot.services.actor import Actor
 from bot.services.errors import DecisionNotFound
 from handlers import keyboards
 from handlers.callbacks import DecisionCb
-from handlers.filters import Registered
+from handlers.filters import NOT_A_COMMAND, Registered
 from handlers.notify import deliver
 from handlers.render import short
 from handlers.sending import answer_long
 from handlers.states import DecideFlow
 from handlers.texts import Texts
-
-NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 def router() -> Router:

@@ -17,13 +17,11 @@ from bot.services.dates import parse_user_date
 from bot.services.errors import WrongState
 from handlers import keyboards
 from handlers.callbacks import DraftCb, MeasureCb
-from handlers.filters import Registered
+from handlers.filters import NOT_A_COMMAND, Registered
 from handlers.notify import deliver
 from handlers.render import line_deadline
 from handlers.states import ExtendFlow
 from handlers.texts import Texts
-
-NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 def router() -> Router:

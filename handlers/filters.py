@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
 from bot.services.actor import Actor
+
+# a text that is not a /command: what flows waiting for typed input accept
+NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 class Registered(Filter):

@@ -28,13 +28,12 @@ from bot.services.notices import Notice
 from bot.services.progress import ATTACHMENTS_MAX, Attachment, clean_note
 from bot.services.signoff import REASON_MAX
 from handlers.digest import LookbackCb
-from handlers.filters import Registered
+from handlers.filters import NOT_A_COMMAND, Registered
 from handlers.render import short
 from handlers.reporting import attachment_of
 from handlers.sending import send_quietly
 from handlers.texts import Texts, texts_for
 
-NOT_A_COMMAND = ~F.text.startswith("/")
 LISTED = 20
 
 

@@ -24,14 +24,12 @@ from bot.services.progress import Attachment
 from handlers import keyboards
 from handlers.ask import RecentQuestions, reply_to_question
 from handlers.callbacks import DraftCb, MeasureCb, PickCb
-from handlers.filters import Registered
+from handlers.filters import NOT_A_COMMAND, Registered
 from handlers.notify import deliver
 from handlers.render import short, status_name
 from handlers.states import ReportFlow
 from handlers.texts import Texts, esc
 from knowledge import KnowledgeBase
-
-NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 def attachment_of(message: Message) -> Attachment | None:
