@@ -101,6 +101,11 @@ def _summary(exported: ExportFile, path: Path | None) -> ExportSummary:
     )
 
 
+async def _saved(path: str | os.PathLike[str], exported: ExportFile) -> ExportSummary:
+    target = await asyncio.to_thread(_save, path, exported)
+    return _summary(exported, target)
+
+
 async def export_ledger_file(
     session: AsyncSession,
     actor: Actor,
@@ -109,9 +114,7 @@ async def export_ledger_file(
     plan_id: int | None = None,
 ) -> ExportSummary:
     """`zhenggai export ledger.xlsx`: the ledger as an Excel file."""
-    exported = await export_ledger(session, actor, clock, plan_id)
-    target = await asyncio.to_thread(_save, path, exported)
-    return _summary(exported, target)
+    return await _saved(path, await export_ledger(session, actor, clock, plan_id))
 
 
 async def export_report_file(
@@ -122,9 +125,7 @@ async def export_report_file(
     plan_id: int | None = None,
 ) -> ExportSummary:
     """`zhenggai report report.docx`: the draft 整改情况报告 as a Word file."""
-    exported = await export_report(session, actor, clock, plan_id)
-    target = await asyncio.to_thread(_save, path, exported)
-    return _summary(exported, target)
+    return await _saved(path, await export_report(session, actor, clock, plan_id))
 
 
 async def export_history_file(

@@ -16,7 +16,7 @@ from bot.clock import Clock, local_now
 from bot.services import ledger, statuses
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput
-from bot.services.plan_store import split_names
+from bot.services.plan_import import split_names
 from storage.models import (
     Aspect,
     AuditEvent,
