@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge import cache
+from knowledge.askings import Askings
 from knowledge.bm25 import LexicalIndex
 from knowledge.catalog import Catalog, squash
 from knowledge.loader import (
@@ -45,6 +46,7 @@ class _State:
     documents: dict[str, Document]
     errors: list[tuple[str, str]]
     corpus: Corpus
+    askings_digest: str = ""
     # Unit vectors (knowledge.semantic.SemanticIndex) when dense retrieval is on; never pickled.
     semantic: Any = None
 
@@ -166,7 +168,7 @@ class KnowledgeBase:
             old = self._state
             sources = self._read_folder()
             hashes = {name: content_hash(data) for name, data in sources.items()}
-            if hashes == old.hashes:
+            if hashes == old.hashes and Askings(self.folder).digest == old.askings_digest:
                 return ReloadReport()
             new = self._with_vectors(self._build(sources))
             self._state = new
@@ -238,7 +240,8 @@ class KnowledgeBase:
             name: content_hash(data) if isinstance(data, bytes) else f"error:{data}"
             for name, data in sources.items()
         }
-        key = cache.cache_key(self.folder, hashes)
+        askings = Askings(self.folder)
+        key = cache.cache_key(self.folder, {**hashes, "\0askings": askings.digest})
         cached = cache.load(self.cache_dir, key)
         if isinstance(cached, _State):
             return cached
@@ -264,7 +267,7 @@ class KnowledgeBase:
         self._parsed = parsed
         for name, reason in errors:
             log.warning("knowledge: skipped %s: %s", name, reason)
-        state = _index(hashes, documents, errors)
+        state = _index(hashes, documents, errors, askings)
         cache.save(self.cache_dir, key, state)
         return state
 
@@ -274,7 +277,7 @@ def _empty_state() -> _State:
 
 
 def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
-           errors: list[tuple[str, str]]) -> _State:
+           errors: list[tuple[str, str]], askings: Askings) -> _State:
     passages: list[Passage] = []
     texts: list[str] = []
     leads: list[tuple[int, int]] = []
@@ -282,9 +285,12 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
     for doc in loaded:
         ids: list[str] = []
         counters: dict[str, int] = {}
+        by_article = askings.for_document(doc.file, doc.title)
         for unit in doc.units:
             counters[unit.kind] = counters.get(unit.kind, 0) + 1
             pid = passage_id(doc.file, unit, counters[unit.kind])
+            unit_askings = (by_article.get(unit.article_number, ())
+                            if unit.kind == "article" and unit.article_number is not None else ())
             while pid in ids:
                 pid += "x"
             ids.append(pid)
@@ -292,8 +298,11 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
                 id=pid, file=doc.file, title=doc.title, article=unit.article,
                 article_number=unit.article_number, chapter=unit.chapter, row=unit.row,
                 version=doc.version, text=unit.text, warning=doc.warning, kind=unit.kind,
+                askings=unit_askings,
             ))
-            texts.append(" ".join(filter(None, [unit.text, unit.chapter, unit.context])))
+            # Askings are indexed with the unit: their everyday words lead to its article.
+            texts.append(" ".join(filter(None, [unit.text, unit.chapter, unit.context,
+                                                *unit_askings])))
             leads.append(_lead(unit))
         documents[doc.file] = Document(
             file=doc.file, title=doc.title, version=doc.version, warning=doc.warning,
@@ -310,7 +319,7 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
     corpus = _corpus(passages, loaded, analyzer, aliases, index)
     corpus.title_terms = {doc.file: frozenset(full.index_terms(doc.title)) for doc in loaded}
     corpus.penalties = frozenset(i for i, p in enumerate(passages) if _is_penalty(p))
-    return _State(hashes, documents, errors, corpus)
+    return _State(hashes, documents, errors, corpus, askings.digest)
 
 
 _PENALTY_CHAPTER = re.compile(r"法律责任|罚\s*则|责任追究")

@@ -61,7 +61,7 @@ class Fused:
 
 
 def fuse(lexical: Sequence[Lexical], sims: Any, top: int, off_topic: float,
-         elsewhere: Any = None) -> list[Fused]:
+         elsewhere: Any = None, gate: float | None = None) -> list[Fused]:
     """The passages to offer, best first; empty when neither engine vouches for the question.
 
     ``sims``: each unit's cosine to the question; ``off_topic``: the question's cosine to the
@@ -92,7 +92,7 @@ def fuse(lexical: Sequence[Lexical], sims: Any, top: int, off_topic: float,
     order = sorted(fused, key=fused.__getitem__, reverse=True)
 
     lexical_answers = any(item.answers for item in lexical)
-    margin = best - off_topic
+    margin = (best if gate is None else gate) - off_topic
     if not (margin >= MARGIN_ALONE or (lexical_answers and margin >= MARGIN_LEXICAL)):
         return []
     results = []

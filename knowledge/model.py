@@ -24,6 +24,8 @@ class Passage:
     text: str
     warning: str | None
     kind: UnitKind = "article"
+    # How people ask about this unit in everyday words (knowledge.askings); never shown.
+    askings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

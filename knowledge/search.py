@@ -209,7 +209,10 @@ class Searcher:
             in_named = corpus.passages[unit_id].file in named
             if not _answers(coverage, topics, in_named):
                 continue
-            hits.append(self._hit(unit_id, coverage, words))
+            hit = self._hit(unit_id, coverage, words)
+            if not in_named and not self._grounded(unit_id, words):
+                continue  # only its askings match: without the model, too weak to answer
+            hits.append(hit)
             if len(hits) >= top:
                 break
         if not hits:
@@ -223,7 +226,7 @@ class Searcher:
         vector = self.semantic.query_vector(self._embedding_text(), wait=False)
         if vector is None:
             return None
-        sims = self.semantic.similarities(vector)
+        sims, gate = self.semantic.similarities(vector)
         corpus = self.corpus
         passages = corpus.passages
         lexical = [fusion.Lexical(unit, rank, coverage,
@@ -237,7 +240,7 @@ class Searcher:
                 start, end = corpus.file_units[file]
                 elsewhere[start:end] = True
         fused = fusion.fuse(lexical, sims, top, off_topic=self.semantic.off_topic(vector),
-                            elsewhere=elsewhere)
+                            elsewhere=elsewhere, gate=gate)
         return [self._hit(f.unit, f.score, words) for f in fused]
 
     def _certain(self, ranked: list[Scored], named: set[str]) -> bool:
@@ -450,6 +453,16 @@ class Searcher:
             if term in text:
                 terms.append(term)
         return Hit(passage, round(min(score, 1.0), 4), tuple(dict.fromkeys(terms)))
+
+    def _grounded(self, unit_id: int, words: Sequence[Concept]) -> bool:
+        """Whether one of the question's topical words (or its synonym) is in the unit's text."""
+        text = normalise(self.corpus.passages[unit_id].text)
+        return any(
+            all(term in text for term in variant.terms)
+            for concept in words
+            if concept.label not in GENERIC and concept.label not in PHRASES
+            for variant in concept.variants
+        )
 
     def _suggestions(self, ranked: list[Scored]) -> list[str]:
         suggestions = list(NO_BASIS_SUGGESTIONS)

@@ -75,15 +75,13 @@ def test_named_document_keeps_its_weight(hybrid_kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(("question", "file", "article"), [
-    # from the blind batch: the lexical engine finds nothing for these
+    # from the blind batch: none of the article's own words is in these questions
     ("被留置了家里人多久能知道", "supervision-law-2024.md", 50),
     ("两口子都是公务员，能在同一个科室上班吗", "civil-servant-law.md", 74),
     ("人走了以后家属能不能替他决定捐器官", "organ-donation-transplant-regulations.md", 9),
 ])
-def test_colloquial_questions_the_words_miss(hybrid_kb: KnowledgeBase, question: str, file: str,
-                                             article: int) -> None:
-    lexical = KnowledgeBase.load(SHIPPED, hybrid_kb.cache_dir, semantic=False)
-    assert not lexical.search(question).answered
+def test_colloquial_questions_find_their_article(hybrid_kb: KnowledgeBase, question: str,
+                                                 file: str, article: int) -> None:
     result = hybrid_kb.search(question)
     assert result.answered
     assert (result.hits[0].passage.file, result.hits[0].passage.article_number) == (file, article)
@@ -105,12 +103,12 @@ def test_hybrid_accuracy_on_the_tuning_set(hybrid_kb: KnowledgeBase) -> None:
 
 
 def test_hybrid_accuracy_on_the_blind_batch(hybrid_kb: KnowledgeBase) -> None:
-    # A regression floor a little under what the hybrid measures (top-1 48 %, top-3 60 %,
-    # no basis 88 % / 97 %), not the product target: see knowledge/README.md.
+    # A regression floor a little under what the hybrid measures (top-1 75 %, top-3 85 %,
+    # no basis 88 % / 94 %), not the product target: see knowledge/README.md.
     report = evaluate(hybrid_kb, load_items(BLIND))
     details = "\n".join(report.failures)
-    assert report.top3_rate >= 0.55, details
-    assert report.top1_rate >= 0.43, details
+    assert report.top3_rate >= 0.80, details
+    assert report.top1_rate >= 0.68, details
     assert report.no_basis_recall >= 0.85, details
     assert report.no_basis_precision >= 0.90, details
 
