@@ -12,6 +12,7 @@ import os
 import pickle
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,15 @@ def cache_key(folder: Path, file_hashes: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
+_pending: dict[Path, threading.Thread] = {}
+_pending_lock = threading.Lock()
+
+
 def load(cache_dir: Path | None, key: str) -> Any | None:
     if cache_dir is None:
         return None
     path = cache_dir / f"index-{key}.pkl"
+    _wait_for(path)
     try:
         with path.open("rb") as handle:
             payload = pickle.load(handle)
@@ -87,7 +93,40 @@ def save(cache_dir: Path | None, key: str, state: Any) -> bool:
         log.info("knowledge cache not written to %s: %s", cache_dir, error)
         return False
     _prune(cache_dir)
+    with _pending_lock:
+        _pending.pop(cache_dir / f"index-{key}.pkl", None)
     return True
+
+
+def save_later(cache_dir: Path | None, key: str, state: Any) -> None:
+    """Save in a background thread: the index answers at once, the file follows (~0.4 s).
+
+    The thread is not a daemon, so a short-lived process (``zhenggai ask``) still leaves the
+    file behind when it exits; a load of the same key in this process waits for it.
+    """
+    if cache_dir is None:
+        return
+    path = cache_dir / f"index-{key}.pkl"
+    thread = threading.Thread(target=save, args=(cache_dir, key, state),
+                              name="knowledge-cache-save")
+    with _pending_lock:
+        _pending[path] = thread
+    thread.start()
+
+
+def flush() -> None:
+    """Wait until every index file being saved is written."""
+    with _pending_lock:
+        threads = list(_pending.values())
+    for thread in threads:
+        thread.join()
+
+
+def _wait_for(path: Path) -> None:
+    with _pending_lock:
+        thread = _pending.get(path)
+    if thread is not None:
+        thread.join()
 
 
 def _prune(cache_dir: Path) -> None:

@@ -268,7 +268,7 @@ class KnowledgeBase:
         for name, reason in errors:
             log.warning("knowledge: skipped %s: %s", name, reason)
         state = _index(hashes, documents, errors, askings)
-        cache.save(self.cache_dir, key, state)
+        cache.save_later(self.cache_dir, key, state)
         return state
 
 

@@ -10,7 +10,10 @@ a warm start needs no jieba dictionary at all and segments queries exactly as th
 from __future__ import annotations
 
 import logging
+import marshal
+import os
 import re
+import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -46,9 +49,29 @@ def _base() -> jieba.Tokenizer:
             logging.getLogger("jieba").setLevel(logging.WARNING)
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
-            tokenizer.initialize()
+            if not _load_cached_dictionary(tokenizer):
+                tokenizer.initialize()  # builds jieba's cache file on first use (a few seconds)
             _base_tokenizer = tokenizer
         return _base_tokenizer
+
+
+def _load_cached_dictionary(tokenizer: jieba.Tokenizer) -> bool:
+    """Load jieba's own cache of its default dictionary in one read.
+
+    jieba unmarshals the file straight from disk, in small reads: 1.0 s here against 0.3 s for
+    the same bytes read at once. Anything unexpected leaves it to jieba's own initialisation.
+    """
+    path = os.path.join(tokenizer.tmp_dir or tempfile.gettempdir(), "jieba.cache")
+    try:
+        with open(path, "rb") as handle:
+            freq, total = marshal.loads(handle.read())
+    except Exception:  # missing, unreadable or another format: jieba rebuilds it
+        return False
+    if not isinstance(freq, dict) or not isinstance(total, int) or len(freq) < 100_000:
+        return False
+    tokenizer.FREQ, tokenizer.total = freq, total
+    tokenizer.initialized = True
+    return True
 
 
 def domain_words(extra: Iterable[str]) -> list[str]:

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import KnowledgeBase
+from knowledge import cache as knowledge_cache
 
 from .conftest import SMALL_LAW, write
 
@@ -83,6 +84,7 @@ def test_unreadable_file_is_reported_and_skipped(small_folder: Path, tmp_path: P
 def test_cache_is_used_across_restarts(small_folder: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = KnowledgeBase.load(small_folder, cache)
+    knowledge_cache.flush()  # the file is written in the background
     assert list(cache.glob("index-*.pkl"))
     second = KnowledgeBase.load(small_folder, cache)
     assert second.search("会费").hits[0].passage == first.search("会费").hits[0].passage
@@ -91,6 +93,7 @@ def test_cache_is_used_across_restarts(small_folder: Path, tmp_path: Path) -> No
 def test_damaged_cache_is_rebuilt(small_folder: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     KnowledgeBase.load(small_folder, cache)
+    knowledge_cache.flush()
     for path in cache.glob("index-*.pkl"):
         path.write_bytes(b"not a pickle")
     base = KnowledgeBase.load(small_folder, cache)
