@@ -243,19 +243,17 @@ class Embedder:
         return text[:low]
 
     def passages(self, texts: Sequence[str]) -> Any:
-        with self.lock:
-            self._building = True
-            try:
-                return self._model.passage(list(texts))
-            finally:
-                self._building = False
+        return self._batch(texts, as_query=False)
 
     def questions(self, texts: Sequence[str]) -> Any:
         """Vectors of question-like texts (askings), embedded as the model embeds queries."""
+        return self._batch(texts, as_query=True)
+
+    def _batch(self, texts: Sequence[str], as_query: bool) -> Any:
         with self.lock:
             self._building = True
             try:
-                return self._model.query(list(texts))
+                return self._model.encode(list(texts), as_query)
             finally:
                 self._building = False
 

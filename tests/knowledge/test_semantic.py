@@ -33,6 +33,7 @@ class FakeEmbedder:
         self.dim = DIM
         self.lock = threading.Lock()
         self.embedded: list[str] = []
+        self.asked: list[str] = []  # askings, embedded as questions
         self.gate = gate
         self.probe = self._vector("probe")
 
@@ -48,6 +49,10 @@ class FakeEmbedder:
         if self.gate is not None:
             assert self.gate.wait(10), "test gate never opened"
         self.embedded.extend(texts)
+        return np.stack([self._vector(t) for t in texts])
+
+    def questions(self, texts):
+        self.asked.extend(texts)
         return np.stack([self._vector(t) for t in texts])
 
     def query(self, text, *, wait=True):
@@ -137,6 +142,24 @@ def test_damaged_store_file_is_skipped(tmp_path: Path) -> None:
 
 
 # -- building, reuse and fallback -----------------------------------------------------------------
+
+
+def test_askings_are_embedded_as_questions_and_lead_to_their_article(
+        fake: FakeEmbedder, small_folder: Path, tmp_path: Path) -> None:
+    (small_folder / "askings").mkdir()
+    write(small_folder / "askings", "association.txt",
+          "# 测试协会管理办法\n第二条 | 入会以后每年都得交钱吗\n")
+    cache_dir = tmp_path / "cache"
+    base = KnowledgeBase.load(small_folder, cache_dir, semantic=True)
+    assert base.wait_semantic(10)
+    assert fake.asked == ["入会以后每年都得交钱吗"]
+    assert "入会以后每年都得交钱吗" not in fake.embedded  # never as a passage
+    result = base.search("入会以后每年都得交钱吗")
+    assert result.hits[0].passage.article_number == 2
+    assert "入会" not in result.hits[0].passage.text  # the answer quotes the article itself
+
+    again = KnowledgeBase.load(small_folder, cache_dir, semantic=True)
+    assert again.semantic_ready and fake.asked == ["入会以后每年都得交钱吗"]  # stored
 
 
 def test_vectors_are_built_once_and_reused_after_restart_and_reload(
