@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from knowledge.terms import BIGRAM_PREFIX, LEAD_PREFIX
 
 _SPECIAL = (BIGRAM_PREFIX, LEAD_PREFIX)
@@ -79,35 +81,34 @@ class LexicalIndex:
     def vocabulary(self) -> Iterable[str]:
         return (term for term in self.postings if term[0] not in _SPECIAL)
 
-    def strengths(self, concept: Concept) -> tuple[dict[int, float], dict[int, float]]:
-        """Per unit: (how fully the concept is present, 0..1; its BM25 strength).
+    def strengths(self, concept: Concept) -> tuple[np.ndarray, np.ndarray]:
+        """For every unit: (how fully the concept is present, 0..1; its BM25 strength).
 
         Presence is the best variant's factor (a synonym counts a little less, half of a
         two-word phrase counts half); it ignores length and repetition, which only BM25 sees.
         """
-        present: dict[int, float] = {}
-        bm25: dict[int, float] = {}
+        present = np.zeros(self.size)
+        bm25 = np.zeros(self.size)
         for variant in concept.variants:
             share = variant.factor / len(variant.terms)
-            found: dict[int, float] = {}
-            strength: dict[int, float] = {}
+            found = np.zeros(self.size)
+            strength = np.zeros(self.size)
             for term in variant.terms:
                 entry = self.postings.get(term)
                 if entry is None:
                     continue
-                for unit_id, comp in zip(entry[0], entry[1], strict=True):
-                    found[unit_id] = found.get(unit_id, 0.0) + share
-                    strength[unit_id] = strength.get(unit_id, 0.0) + share * comp
-            for unit_id, value in found.items():
-                if value > present.get(unit_id, 0.0):
-                    present[unit_id] = value
-                if strength[unit_id] > bm25.get(unit_id, 0.0):
-                    bm25[unit_id] = strength[unit_id]
+                ids = np.frombuffer(entry[0], dtype=np.int32)  # a term's units are distinct
+                found[ids] += share
+                strength[ids] += share * np.frombuffer(entry[1], dtype=np.float32)
+            np.maximum(present, found, out=present)
+            np.maximum(bm25, strength, out=bm25)
         return present, bm25
 
-    def units_with(self, term: str) -> array:
+    def units_with(self, term: str) -> np.ndarray:
         entry = self.postings.get(term)
-        return entry[0] if entry is not None else array("i")
+        if entry is None:
+            return np.zeros(0, dtype=np.int32)
+        return np.frombuffer(entry[0], dtype=np.int32)
 
     def has(self, term: str, unit_id: int) -> bool:
         entry = self.postings.get(term)

@@ -8,14 +8,15 @@ segmentation). A passage covering little of the question is never offered as an 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from knowledge import fusion
 from knowledge.bm25 import Concept, LexicalIndex, Variant
 from knowledge.catalog import Catalog, Mention, squash
-from knowledge.fusion import np
 from knowledge.model import Hit, MissingArticle, Passage, SearchResult
 from knowledge.query import ArticleRef, article_refs, clean_question, meaningful_chars
 from knowledge.synonyms import (
@@ -82,6 +83,8 @@ BAD_INPUT_SUGGESTIONS = [
 
 
 Scored = tuple[int, float, float, int]  # unit id, rank score, coverage, topic words matched
+# Units kept from the lexical ranking (the hybrid reads 50, the lexical answer rarely 5).
+RANKED_KEPT = 500
 
 
 @dataclass
@@ -368,52 +371,64 @@ class Searcher:
 
     def _score(self, concepts: Sequence[Concept], named: set[str],
                squashed: str) -> list[Scored]:
-        """(unit, rank score, coverage, topic words matched) for every unit matching any."""
+        """(unit, rank score, coverage, topic words matched), best first, for the leading units
+        that match any concept (every unit is scored at once, with arrays)."""
         corpus = self.corpus
         index = corpus.index
         total = sum(c.weight for c in concepts)
-        if not total:
+        if not total or not index.size:
             return []
-        covered: dict[int, float] = {}
-        raw: dict[int, float] = {}
-        lead: dict[int, float] = {}
-        topics: dict[int, int] = {}
+        covered = np.zeros(index.size)
+        raw = np.zeros(index.size)
+        lead = np.zeros(index.size)
+        topics = np.zeros(index.size, dtype=np.int64)
         for concept in concepts:
             present, strengths = index.strengths(concept)
             self._title_floor(concept, present)
             weight = concept.weight
-            topical = concept.label not in GENERIC and concept.label not in PHRASES
-            for unit_id, presence in present.items():
-                raw[unit_id] = raw.get(unit_id, 0.0) + weight * strengths.get(unit_id, 0.0)
-                covered[unit_id] = covered.get(unit_id, 0.0) + weight * presence
-                if topical and presence >= STRONG_MATCH:
-                    topics[unit_id] = topics.get(unit_id, 0) + 1
-            opening: set[int] = set()
-            for variant in concept.variants:
-                if len(variant.terms) == 1:
-                    opening.update(index.units_with(LEAD_PREFIX + variant.terms[0]))
-            for unit_id in opening:
-                if unit_id in present:
-                    lead[unit_id] = lead.get(unit_id, 0.0) + weight
-        wants_penalty = any(word in squashed for word in PENALTY_INTENT)
-        results = []
-        for unit_id, cover in covered.items():
-            coverage = cover / total
-            file = corpus.passages[unit_id].file
-            place = corpus.local_places.get(file)
-            if place is not None and place not in squashed:
-                coverage *= LOCAL_PENALTY
-            # Coverage decides; the rest (repetition, subject of the article) orders near-ties.
-            order = TIE_BREAK * raw[unit_id] + LEAD_BONUS * lead.get(unit_id, 0.0)
-            rank = coverage + order / total
-            if unit_id in corpus.penalties:
-                rank += PENALTY_RANK if wants_penalty else -PENALTY_RANK
-            if file in named:
-                rank += NAMED_BOOST
-            results.append((unit_id, rank, coverage, topics.get(unit_id, 0)))
-        return results
+            raw += weight * strengths
+            covered += weight * present
+            if concept.label not in GENERIC and concept.label not in PHRASES:
+                topics += present >= STRONG_MATCH
+            openings = [index.units_with(LEAD_PREFIX + variant.terms[0])
+                        for variant in concept.variants if len(variant.terms) == 1]
+            if openings:
+                opening = np.unique(np.concatenate(openings))
+                lead[opening[present[opening] > 0]] += weight
+        units = np.flatnonzero(covered > 0)
+        if not len(units):
+            return []
+        coverage = covered[units] / total
+        elsewhere = self._file_mask([f for f, place in corpus.local_places.items()
+                                     if place not in squashed])
+        if elsewhere is not None:
+            coverage = np.where(elsewhere[units], coverage * LOCAL_PENALTY, coverage)
+        # Coverage decides; the rest (repetition, subject of the article) orders near-ties.
+        rank = coverage + (TIE_BREAK * raw[units] + LEAD_BONUS * lead[units]) / total
+        if corpus.penalties:
+            wants_penalty = any(word in squashed for word in PENALTY_INTENT)
+            penalty = np.isin(units, np.fromiter(corpus.penalties, dtype=np.int64))
+            rank += np.where(penalty, PENALTY_RANK if wants_penalty else -PENALTY_RANK, 0.0)
+        in_named = self._file_mask(named)
+        if in_named is not None:
+            rank += np.where(in_named[units], NAMED_BOOST, 0.0)
+        best = np.argsort(-rank, kind="stable")[:RANKED_KEPT]
+        return [(int(units[i]), float(rank[i]), float(coverage[i]), int(topics[units[i]]))
+                for i in best]
 
-    def _title_floor(self, concept: Concept, strengths: dict[int, float]) -> None:
+    def _file_mask(self, files: Iterable[str]) -> np.ndarray | None:
+        """Units of the given documents, as a boolean array (None when there are none)."""
+        mask = None
+        for file in files:
+            span = self.corpus.file_units.get(file)
+            if span is None:
+                continue
+            if mask is None:
+                mask = np.zeros(self.corpus.index.size, dtype=bool)
+            mask[span[0] : span[1]] = True
+        return mask
+
+    def _title_floor(self, concept: Concept, present: np.ndarray) -> None:
         """A word of a document's title counts, for each of its passages (红会 → 红十字会法)."""
         corpus = self.corpus
         for file, terms in corpus.title_terms.items():
@@ -421,11 +436,8 @@ class Searcher:
                          default=0.0)
             if not factor:
                 continue
-            floor = factor * TITLE_FACTOR
             start, end = corpus.file_units[file]
-            for unit_id in range(start, end):
-                if strengths.get(unit_id, 0.0) < floor:
-                    strengths[unit_id] = floor
+            np.maximum(present[start:end], factor * TITLE_FACTOR, out=present[start:end])
 
     def _phrase_bonus(self, ranked: list[Scored]) -> list[Scored]:
         """Re-rank the leaders by how much of the question's wording they contain verbatim."""
