@@ -214,15 +214,8 @@ class Searcher:
                                     suggestions=[] if hybrid else self._suggestions(ranked))
         hits: list[Hit] = []
         for unit_id, _rank, coverage, topics in ranked:
-            in_named = corpus.passages[unit_id].file in named
-            if not _answers(coverage, topics, in_named):
+            if not self._vouches(unit_id, coverage, topics, named, words):
                 continue
-            if not in_named:
-                # Without the model, words found only in the unit's askings count for less.
-                own, grounded = self._own_text_match(unit_id, words)
-                if not grounded or not _answers(own + ASKED_CREDIT * max(coverage - own, 0.0),
-                                                topics, False):
-                    continue
             hits.append(self._hit(unit_id, coverage, words))
             if len(hits) >= top:
                 break
@@ -240,6 +233,8 @@ class Searcher:
         sims, gate = self.semantic.similarities(vector)
         corpus = self.corpus
         passages = corpus.passages
+        # (The stricter _vouches, askings discounted, measured no better here: the off-topic
+        # gauge already keeps the hybrid's answers honest.)
         lexical = [fusion.Lexical(unit, rank, coverage,
                                   _answers(coverage, topics, passages[unit].file in named))
                    for unit, rank, coverage, topics in ranked[: fusion.CANDIDATES]]
@@ -473,6 +468,19 @@ class Searcher:
             if term in text:
                 terms.append(term)
         return Hit(passage, round(min(score, 1.0), 4), tuple(dict.fromkeys(terms)))
+
+    def _vouches(self, unit_id: int, coverage: float, topics: int, named: set[str],
+                 words: Sequence[Concept]) -> bool:
+        """Whether the words alone answer the question with this unit."""
+        in_named = self.corpus.passages[unit_id].file in named
+        if not _answers(coverage, topics, in_named):
+            return False
+        if in_named:
+            return True
+        # Words found only in the unit's askings count for less, and one topical word must be
+        # in its own text.
+        own, grounded = self._own_text_match(unit_id, words)
+        return grounded and _answers(own + ASKED_CREDIT * max(coverage - own, 0.0), topics, False)
 
     def _own_text_match(self, unit_id: int, words: Sequence[Concept]) -> tuple[float, bool]:
         """How much of the question the unit's own text holds (its askings aside): the share of
