@@ -93,8 +93,6 @@ def save(cache_dir: Path | None, key: str, state: Any) -> bool:
         log.info("knowledge cache not written to %s: %s", cache_dir, error)
         return False
     _prune(cache_dir)
-    with _pending_lock:
-        _pending.pop(cache_dir / f"index-{key}.pkl", None)
     return True
 
 
@@ -107,8 +105,15 @@ def save_later(cache_dir: Path | None, key: str, state: Any) -> None:
     if cache_dir is None:
         return
     path = cache_dir / f"index-{key}.pkl"
-    thread = threading.Thread(target=save, args=(cache_dir, key, state),
-                              name="knowledge-cache-save")
+
+    def save_and_forget() -> None:
+        try:
+            save(cache_dir, key, state)
+        finally:
+            with _pending_lock:
+                _pending.pop(path, None)
+
+    thread = threading.Thread(target=save_and_forget, name="knowledge-cache-save")
     with _pending_lock:
         _pending[path] = thread
     thread.start()

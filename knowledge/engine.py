@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from knowledge import cache
 from knowledge.askings import Askings
 from knowledge.bm25 import LexicalIndex
@@ -168,9 +170,10 @@ class KnowledgeBase:
             old = self._state
             sources = self._read_folder()
             hashes = {name: content_hash(data) for name, data in sources.items()}
-            if hashes == old.hashes and Askings(self.folder).digest == old.askings_digest:
+            askings = Askings(self.folder)
+            if hashes == old.hashes and askings.digest == old.askings_digest:
                 return ReloadReport()
-            new = self._with_vectors(self._build(sources))
+            new = self._with_vectors(self._build(sources, askings))
             self._state = new
             if old.semantic is not None:
                 old.semantic.stop()
@@ -235,12 +238,13 @@ class KnowledgeBase:
                 sources[path.name] = error
         return sources
 
-    def _build(self, sources: dict[str, bytes | OSError]) -> _State:
+    def _build(self, sources: dict[str, bytes | OSError],
+               askings: Askings | None = None) -> _State:
         hashes = {
             name: content_hash(data) if isinstance(data, bytes) else f"error:{data}"
             for name, data in sources.items()
         }
-        askings = Askings(self.folder)
+        askings = askings or Askings(self.folder)
         key = cache.cache_key(self.folder, {**hashes, "\0askings": askings.digest})
         cached = cache.load(self.cache_dir, key)
         if isinstance(cached, _State):
@@ -318,7 +322,7 @@ def _index(hashes: dict[str, str], loaded: list[LoadedDocument],
     aliases = {doc.file: list(doc.aliases) for doc in loaded}
     corpus = _corpus(passages, loaded, analyzer, aliases, index)
     corpus.title_terms = {doc.file: frozenset(full.index_terms(doc.title)) for doc in loaded}
-    corpus.penalties = frozenset(i for i, p in enumerate(passages) if _is_penalty(p))
+    corpus.penalties = np.array([_is_penalty(p) for p in passages], dtype=bool)
     return _State(hashes, documents, errors, corpus, askings.digest)
 
 

@@ -106,7 +106,8 @@ class Corpus:
     typos: TypoIndex = field(default_factory=lambda: TypoIndex(()))
     file_units: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> unit id range
     title_terms: dict[str, frozenset[str]] = field(default_factory=dict)
-    penalties: frozenset[int] = frozenset()  # units that set out penalties (法律责任)
+    # units that set out penalties (法律责任), one flag a unit
+    penalties: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # file -> the province its title starts with (local rules)
     local_places: dict[str, str] = field(default_factory=dict)
 
@@ -203,11 +204,14 @@ class Searcher:
             if named:
                 return self._document_opening(question, mentions, top)
             return SearchResult(question, False, [], "no_basis", suggestions=NO_BASIS_SUGGESTIONS)
-        scored = self._score(words, named, squashed)
+        # Units of another province's rules than the question names: demoted by both engines.
+        elsewhere = self._file_mask(
+            file for file, place in corpus.local_places.items() if place not in squashed)
+        scored = self._score(words, named, squashed, elsewhere)
         ranked = sorted(scored, key=lambda item: item[1], reverse=True)
         ranked = self._phrase_bonus(ranked)
         if self.semantic is not None and not self._certain(ranked, named):
-            hybrid = self._hybrid(ranked, named, words, top, squashed)
+            hybrid = self._hybrid(ranked, named, words, top, elsewhere)
             if hybrid is not None:
                 return SearchResult(question, bool(hybrid), hybrid,
                                     "search" if hybrid else "no_basis",
@@ -225,26 +229,18 @@ class Searcher:
         return SearchResult(question, True, hits, "search")
 
     def _hybrid(self, ranked: list[Scored], named: set[str], words: Sequence[Concept],
-                top: int, squashed: str) -> list[Hit] | None:
+                top: int, elsewhere: np.ndarray | None) -> list[Hit] | None:
         """Hits from the lexical ranking fused with unit vectors; None if the model is busy."""
         vector = self.semantic.query_vector(self._embedding_text(), wait=False)
         if vector is None:
             return None
         sims, gate = self.semantic.similarities(vector)
-        corpus = self.corpus
-        passages = corpus.passages
+        passages = self.corpus.passages
         # (The stricter _vouches, askings discounted, measured no better here: the off-topic
         # gauge already keeps the hybrid's answers honest.)
         lexical = [fusion.Lexical(unit, rank, coverage,
                                   _answers(coverage, topics, passages[unit].file in named))
                    for unit, rank, coverage, topics in ranked[: fusion.CANDIDATES]]
-        elsewhere = None
-        for file, place in corpus.local_places.items():
-            if place not in squashed and file in corpus.file_units:
-                if elsewhere is None:
-                    elsewhere = np.zeros(len(passages), dtype=bool)
-                start, end = corpus.file_units[file]
-                elsewhere[start:end] = True
         fused = fusion.fuse(lexical, sims, top, off_topic=self.semantic.off_topic(vector),
                             elsewhere=elsewhere, gate=gate)
         return [self._hit(f.unit, f.score, words) for f in fused]
@@ -372,7 +368,7 @@ class Searcher:
         return tuple(dict.fromkeys(terms))
 
     def _score(self, concepts: Sequence[Concept], named: set[str],
-               squashed: str) -> list[Scored]:
+               squashed: str, elsewhere: np.ndarray | None) -> list[Scored]:
         """(unit, rank score, coverage, topic words matched), best first, for the leading units
         that match any concept (every unit is scored at once, with arrays)."""
         corpus = self.corpus
@@ -390,7 +386,7 @@ class Searcher:
             weight = concept.weight
             raw += weight * strengths
             covered += weight * present
-            if concept.label not in GENERIC and concept.label not in PHRASES:
+            if _topical(concept):
                 topics += present >= STRONG_MATCH
             openings = [index.units_with(LEAD_PREFIX + variant.terms[0])
                         for variant in concept.variants if len(variant.terms) == 1]
@@ -401,16 +397,14 @@ class Searcher:
         if not len(units):
             return []
         coverage = covered[units] / total
-        elsewhere = self._file_mask([f for f, place in corpus.local_places.items()
-                                     if place not in squashed])
         if elsewhere is not None:
             coverage = np.where(elsewhere[units], coverage * LOCAL_PENALTY, coverage)
         # Coverage decides; the rest (repetition, subject of the article) orders near-ties.
         rank = coverage + (TIE_BREAK * raw[units] + LEAD_BONUS * lead[units]) / total
-        if corpus.penalties:
+        if len(corpus.penalties) == index.size:
             wants_penalty = any(word in squashed for word in PENALTY_INTENT)
-            penalty = np.isin(units, np.fromiter(corpus.penalties, dtype=np.int64))
-            rank += np.where(penalty, PENALTY_RANK if wants_penalty else -PENALTY_RANK, 0.0)
+            rank += np.where(corpus.penalties[units],
+                             PENALTY_RANK if wants_penalty else -PENALTY_RANK, 0.0)
         in_named = self._file_mask(named)
         if in_named is not None:
             rank += np.where(in_named[units], NAMED_BOOST, 0.0)
@@ -493,7 +487,7 @@ class Searcher:
             factor = max((v.factor for v in concept.variants
                           if all(term in text for term in v.terms)), default=0.0)
             found += concept.weight * factor
-            if factor and concept.label not in GENERIC and concept.label not in PHRASES:
+            if factor and _topical(concept):
                 grounded = True
         return (found / total if total else 0.0), grounded
 
@@ -503,6 +497,11 @@ class Searcher:
             title = self.corpus.passages[ranked[0][0]].title
             suggestions.insert(0, f"可以试着在《{title}》里换个问法。")
         return suggestions
+
+
+def _topical(concept: Concept) -> bool:
+    """Whether a concept names the question's subject (not an answer-type word or an idiom)."""
+    return concept.label not in GENERIC and concept.label not in PHRASES
 
 
 def _answers(coverage: float, topics: int, in_named: bool) -> bool:
