@@ -186,6 +186,13 @@ async def test_a_clean_stop_releases_what_was_not_sent(
     assert again.sent == report.not_sent and again.reminders == report.reminders
 
 
+async def reminder_batch(session: AsyncSession, measure_id: int) -> int | None:
+    """The batch (one message) that carried the reminder about a measure."""
+    return await session.scalar(
+        select(Notification.batch_id).where(Notification.subject_id == measure_id)
+    )
+
+
 async def test_snooze_one_working_day_lands_on_the_make_up_sunday(
     session_factory: async_sessionmaker[AsyncSession],
     scheduler: Scheduler,
@@ -196,9 +203,7 @@ async def test_snooze_one_working_day_lands_on_the_make_up_sunday(
     at(holiday_clock, 2024, 9, 27, 10)
     await scheduler.run_once()
     async with session_factory() as session:
-        batch_id = await session.scalar(
-            select(Notification.batch_id).where(Notification.subject_id == holiday_plan["1.1"])
-        )
+        batch_id = await reminder_batch(session, holiday_plan["1.1"])
         assert batch_id is not None
         actor = await actor_for(session, "张三", OWNER_A)
         outcome = await reminders.snooze(session, actor, holiday_clock, batch_id, 1)
@@ -223,9 +228,7 @@ async def test_snooze_three_days_holds_back_the_deadline_day(
     at(holiday_clock, 2024, 9, 27, 10)
     await scheduler.run_once()
     async with session_factory() as session:
-        batch_id = await session.scalar(
-            select(Notification.batch_id).where(Notification.subject_id == holiday_plan["1.1"])
-        )
+        batch_id = await reminder_batch(session, holiday_plan["1.1"])
         actor = await actor_for(session, "张三", OWNER_A)
         outcome = await reminders.snooze(session, actor, holiday_clock, batch_id, 3)
         assert outcome.until == D("2024-10-08")
@@ -256,9 +259,7 @@ async def test_snooze_is_only_for_the_person_reminded(
     at(holiday_clock, 2024, 9, 27, 10)
     await scheduler.run_once()
     async with session_factory() as session:
-        batch_id = await session.scalar(
-            select(Notification.batch_id).where(Notification.subject_id == holiday_plan["1.1"])
-        )
+        batch_id = await reminder_batch(session, holiday_plan["1.1"])
         stranger = await actor_for(session, "李四", OWNER_B)
         with pytest.raises(NotAllowed):
             await reminders.snooze(session, stranger, holiday_clock, batch_id, 1)
