@@ -458,6 +458,13 @@ PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 # Words that carry no meaning for retrieval in a question.
+# Everyday words that jieba's dictionary lacks (or holds too rarely to keep): without them a
+# question about a topic the folder does not cover ("公司年会怎么组织") loses its subject word and
+# is answered from what remains.
+EVERYDAY: tuple[str, ...] = (
+    "年会", "年假", "公务卡", "团建", "调休", "复训", "献血车", "工作餐", "年终奖", "加班费",
+)
+
 STOPWORDS: frozenset[str] = frozenset(
     (
         "的", "了", "吗", "呢", "啊", "吧", "呀", "哦", "嘛", "么", "是", "有",
@@ -517,6 +524,6 @@ GENERIC: frozenset[str] = frozenset(
         "违法", "违规", "后果", "影响", "注意", "注意事项", "处罚", "规范", "制度",
         "措施", "义务", "权利", "权力", "职责", "包括", "属于", "算", "算不算", "算是",
         "具体", "有效", "针对", "什么人", "哪些人", "达到", "发生", "进行", "开展",
-        "实行", "直接", "有关", "什么样的", "哪种", "哪类",
+        "实行", "直接", "有关", "什么样的", "哪种", "哪类", "多少", "多少钱", "多少天", "单位",
     )
 )

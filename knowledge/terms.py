@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import jieba
 
-from knowledge.synonyms import COLLOQUIAL, STOPWORDS, SYNONYM_GROUPS
+from knowledge.synonyms import COLLOQUIAL, EVERYDAY, STOPWORDS, SYNONYM_GROUPS
 
 BIGRAM_PREFIX = "~"
 # Words in the opening of a unit (its subject: "活体器官的接受人限于…") are indexed again
@@ -78,6 +78,7 @@ def domain_words(extra: Iterable[str]) -> list[str]:
     words = {word for group in SYNONYM_GROUPS for word in group}
     words.update(COLLOQUIAL)
     words.update(word for targets in COLLOQUIAL.values() for word in targets)
+    words.update(EVERYDAY)
     words.update(extra)
     return sorted(word for word in (normalise(w).strip() for w in words) if len(word) >= 2)
 
