@@ -88,7 +88,7 @@ def test_colloquial_questions_find_their_article(hybrid_kb: KnowledgeBase, quest
 
 
 @pytest.mark.parametrize("question", ["今天天气怎么样", "帮我订一张明天去广州的机票", "你好",
-                                      "考驾照大概要花多少钱"])
+                                      "考驾照大概要花多少钱", "红十字救护员证几年要复训一次"])
 def test_unrelated_questions_are_still_refused(hybrid_kb: KnowledgeBase, question: str) -> None:
     assert not hybrid_kb.search(question).answered
 
