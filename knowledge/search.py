@@ -236,7 +236,7 @@ class Searcher:
             return None
         sims, gate = self.semantic.similarities(vector)
         # The lexical engine vouches as when it answers alone (askings-only words discounted):
-        # with ~17,000 askings, taking their words at full value let "公司年会怎么组织" through.
+        # with ~16,000 askings, taking their words at full value let "公司年会怎么组织" through.
         lexical = [fusion.Lexical(unit, rank, coverage,
                                   self._vouches(unit, coverage, topics, named, words))
                    for unit, rank, coverage, topics in ranked[: fusion.CANDIDATES]]

@@ -457,14 +457,14 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "赚钱": ("牟利", "营利"),
 }
 
-# Words that carry no meaning for retrieval in a question.
 # Everyday words that jieba's dictionary lacks (or holds too rarely to keep): without them a
 # question about a topic the folder does not cover ("公司年会怎么组织") loses its subject word and
-# is answered from what remains.
+# is answered from what remains. (Words of SYNONYM_GROUPS and COLLOQUIAL are domain words already.)
 EVERYDAY: tuple[str, ...] = (
-    "年会", "年假", "公务卡", "团建", "调休", "复训", "献血车", "工作餐", "年终奖", "加班费",
+    "年会", "年假", "公务卡", "团建", "复训", "献血车", "工作餐", "年终奖", "加班费",
 )
 
+# Words that carry no meaning for retrieval in a question.
 STOPWORDS: frozenset[str] = frozenset(
     (
         "的", "了", "吗", "呢", "啊", "吧", "呀", "哦", "嘛", "么", "是", "有",
