@@ -47,24 +47,40 @@ class Concept:
 class LexicalIndex:
     def __init__(self, unit_terms: Sequence[Sequence[str]]) -> None:
         self.size = len(unit_terms)
-        word_lengths = [sum(1 for t in terms if t[0] not in _SPECIAL) for terms in unit_terms]
-        gram_lengths = [sum(1 for t in terms if t[0] == BIGRAM_PREFIX) for terms in unit_terms]
-        avg_words = (sum(word_lengths) / self.size) if self.size else 1.0
-        avg_grams = (sum(gram_lengths) / self.size) if self.size else 1.0
-        postings: dict[str, tuple[array, array]] = {}
+        # One row per (term, unit): counted unit by unit, weighed all at once.
+        numbers: dict[str, int] = {}
+        row_terms, row_units, row_counts = array("i"), array("i"), array("i")
+        word_lengths = np.zeros(self.size)
+        gram_lengths = np.zeros(self.size)
         for unit_id, terms in enumerate(unit_terms):
             counts = Counter(terms)
-            norm_words = 1 - B + B * word_lengths[unit_id] / max(avg_words, 1.0)
-            norm_grams = 1 - B + B * gram_lengths[unit_id] / max(avg_grams, 1.0)
-            for term, tf in counts.items():
-                norm = norm_grams if term.startswith(BIGRAM_PREFIX) else norm_words
-                entry = postings.get(term)
-                if entry is None:
-                    entry = (array("i"), array("f"))
-                    postings[term] = entry
-                entry[0].append(unit_id)
-                entry[1].append(tf * (K1 + 1) / (tf + K1 * norm))
-        self.postings = postings
+            row_terms.extend([numbers.setdefault(term, len(numbers)) for term in counts])
+            row_units.extend([unit_id] * len(counts))
+            row_counts.extend(counts.values())
+            gram_lengths[unit_id] = sum(tf for term, tf in counts.items()
+                                        if term[0] == BIGRAM_PREFIX)
+            word_lengths[unit_id] = sum(tf for term, tf in counts.items()
+                                        if term[0] not in _SPECIAL)
+        avg_words = float(word_lengths.mean()) if self.size else 1.0
+        avg_grams = float(gram_lengths.mean()) if self.size else 1.0
+        is_gram = np.array([term[0] == BIGRAM_PREFIX for term in numbers], dtype=bool)
+        term_of = np.frombuffer(row_terms, dtype=np.int32)
+        unit_of = np.frombuffer(row_units, dtype=np.int32)
+        tf = np.frombuffer(row_counts, dtype=np.int32).astype(np.float64)
+        norm = np.where(is_gram[term_of],
+                        1 - B + B * gram_lengths[unit_of] / max(avg_grams, 1.0),
+                        1 - B + B * word_lengths[unit_of] / max(avg_words, 1.0))
+        weight = (tf * (K1 + 1) / (tf + K1 * norm)).astype(np.float32)
+        order = np.argsort(term_of, kind="stable")  # each term's units stay in unit order
+        bounds = np.searchsorted(term_of[order], np.arange(len(numbers) + 1))
+        units, weights = unit_of[order].tobytes(), weight[order].tobytes()
+        self.postings: dict[str, tuple[array, array]] = {}
+        for term, number in numbers.items():
+            first, last = int(bounds[number]) * 4, int(bounds[number + 1]) * 4
+            ids, values = array("i"), array("f")
+            ids.frombytes(units[first:last])
+            values.frombytes(weights[first:last])
+            self.postings[term] = (ids, values)
         self.max_idf = self.idf_for_df(1)
 
     def idf_for_df(self, df: int) -> float:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 import jieba
 
+from knowledge.segment import Segmenter
 from knowledge.synonyms import COLLOQUIAL, EVERYDAY, STOPWORDS, SYNONYM_GROUPS
 
 BIGRAM_PREFIX = "~"
@@ -89,7 +90,7 @@ class Analyzer:
     def __init__(self, freq: dict[str, int], total: int) -> None:
         self.freq = freq
         self.total = total
-        self._tokenizer = _tokenizer(freq, total)
+        self._segmenter = Segmenter(freq, total)
 
     def __getstate__(self) -> dict[str, object]:
         return {"freq": self.freq, "total": self.total}
@@ -123,7 +124,7 @@ class Analyzer:
 
     def words(self, text: str) -> list[str]:
         """jieba accurate-mode words of normalised text (no HMM: deterministic and fast)."""
-        return [word for word in self._tokenizer.cut(text, HMM=False) if word.strip()]
+        return [word for word in self._segmenter.cut(text) if word.strip()]
 
     def index_terms(self, text: str, lead: tuple[int, int] = (0, 0)) -> list[str]:
         """Words, their sub-words and bigrams of ``text``; words starting inside the ``lead``
@@ -158,14 +159,6 @@ class Analyzer:
                 if self.freq.get(piece) and piece not in STOPWORDS:
                     found.append(piece)
         return found
-
-
-def _tokenizer(freq: dict[str, int], total: int) -> jieba.Tokenizer:
-    tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ = freq
-    tokenizer.total = total
-    tokenizer.initialized = True
-    return tokenizer
 
 
 def _add_word(freq: dict[str, int], word: str, count: int) -> None:
