@@ -148,9 +148,6 @@ class OnnxE5:
     def query(self, text: str) -> np.ndarray:
         return self.encode([text], True)[0]
 
-    def passage(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode(texts, False)
-
     def encode(self, texts: Sequence[str], is_query: bool = False) -> np.ndarray:
         """Unit-length vectors, one row per text; a text over 510 tokens is read in windows."""
         prefix = QUERY_PREFIX if is_query else PASSAGE_PREFIX
@@ -177,11 +174,16 @@ class OnnxE5:
         return hidden.mean(axis=0)
 
 
+def _nibbles(blocks: np.ndarray) -> np.ndarray:
+    """The 32 unsigned 4-bit values of each block (rows of ``_Q4``), in order: byte j holds
+    value j (low half) and value j+16 (high half)."""
+    return np.concatenate([blocks["qs"] & 0x0F, blocks["qs"] >> 4], axis=-1)
+
+
 def _dequantise(blocks: np.ndarray) -> np.ndarray:
-    """4-bit blocks (rows of ``_Q4``) to float32: byte j holds weight j (low) and j+16 (high)."""
-    low = (blocks["qs"] & 0x0F).astype(np.float32) - 8.0
-    high = (blocks["qs"] >> 4).astype(np.float32) - 8.0
-    values = np.concatenate([low, high], axis=-1) * blocks["d"].astype(np.float32)[..., None]
+    """4-bit blocks to float32 weights, (value - 8) times the block's scale."""
+    scales = blocks["d"].astype(np.float32)[..., None]
+    values = (_nibbles(blocks).astype(np.float32) - 8.0) * scales
     return values.reshape(*blocks.shape[:-1], -1)
 
 
@@ -243,8 +245,7 @@ def _graph(shape: Shape, tensors: dict[str, np.ndarray]) -> Any:
     def linear(source: str, layer: int, part: str, outputs: int, inputs: int) -> str:
         prefix = f"l{layer}.{part}"
         blocks = tensors[f"{prefix}.w"].reshape(outputs, inputs // BLOCK)
-        nibbles = blocks["qs"]  # byte j: weight j (low), weight j+16 (high)
-        values = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=-1)  # [out, blocks, 32]
+        values = _nibbles(blocks)  # [out, blocks, 32]; MatMulNBits packs neighbours in a byte
         packed = (values[..., 0::2] | (values[..., 1::2] << 4)).astype(np.uint8)
         product = node("MatMulNBits",
                        [source, constant(f"{prefix}.q", packed),
@@ -267,20 +268,19 @@ def _graph(shape: Shape, tensors: dict[str, np.ndarray]) -> Any:
     constant("half", np.array(0.5, np.float32))
     constant("one", np.array(1.0, np.float32))
     constant("root_half", np.array(1.0 / np.sqrt(2.0), np.float32))
+    def heads_of(source: str, name: str, perm: list[int]) -> str:
+        split = node("Reshape", [source, "split"], f"{name}.split")
+        return node("Transpose", [split], f"{name}.heads", perm=perm)
+
     x = norm("embeds", "embedded", "emb.ln.w", "emb.ln.b")
     for layer in range(shape.layers):
         at = f"l{layer}"
-
-        def heads_of(name: str, perm: list[int], source: str, at: str = at) -> str:
-            split = node("Reshape", [source, "split"], f"{at}.{name}.split")
-            return node("Transpose", [split], f"{at}.{name}.heads", perm=perm)
-
-        q = heads_of("q", [1, 0, 2], linear(x, layer, "q", size, size))
-        k = heads_of("k", [1, 2, 0], linear(x, layer, "k", size, size))
-        v = heads_of("v", [1, 0, 2], linear(x, layer, "v", size, size))
+        q = heads_of(linear(x, layer, "q", size, size), f"{at}.q", [1, 0, 2])
+        k = heads_of(linear(x, layer, "k", size, size), f"{at}.k", [1, 2, 0])
+        v = heads_of(linear(x, layer, "v", size, size), f"{at}.v", [1, 0, 2])
         scores = node("Mul", [node("MatMul", [q, k], f"{at}.qk"), "scale"], f"{at}.scaled")
-        weights_ = node("Softmax", [scores], f"{at}.attention", axis=-1)
-        context = node("Transpose", [node("MatMul", [weights_, v], f"{at}.mixed")],
+        attention = node("Softmax", [scores], f"{at}.attention", axis=-1)
+        context = node("Transpose", [node("MatMul", [attention, v], f"{at}.mixed")],
                        f"{at}.tokens", perm=[1, 0, 2])
         context = node("Reshape", [context, "merge"], f"{at}.context")
         attended = linear(context, layer, "ao", size, size)
