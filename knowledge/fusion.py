@@ -17,7 +17,8 @@ are demoted unless the question names the province, as in the lexical engine.
 
 Whether to answer at all: a raw cosine says little (this model scores any two Chinese sentences
 0.8 or more), but whether the folder's best unit is at least about as close to the question as
-the nearest of some eighty everyday topics no regulations folder covers (knowledge.offtopic)
+the nearest of some 260 topics no regulations folder covers (knowledge.offtopic: everyday ones,
+and near-domain ones such as labour rules, first-aid technique or a society's bank account)
 separates answerable from unanswerable questions well; the lexical engine's own answers are
 trusted a little further. Measured: see bench/knowledge_bench.py and knowledge/README.md.
 """
@@ -35,10 +36,11 @@ except ImportError:  # pragma: no cover
 
 CANDIDATES = 50  # from each engine
 SEMANTIC_WEIGHT = 1.5
-# The folder's best unit against the nearest everyday off-topic sentence (cosine difference):
-# the question is answered when the folder is at least about as close, or the lexical engine
-# vouches and the folder is not clearly farther.
-MARGIN_ALONE = -0.005
+# The folder's best unit against the nearest off-topic sentence (cosine difference): the
+# question is answered when the folder is at least about as close, or the lexical engine vouches
+# and the folder is not clearly farther. MARGIN_ALONE was -0.005 with everyday topics alone;
+# with the near-domain ones (which also catch near misses) -0.01 keeps answerable questions.
+MARGIN_ALONE = -0.01
 MARGIN_LEXICAL = -0.02
 LOCAL_DEMOTION = 0.15
 # A unit is offered beside the best one if lexically answering or this semantically close.

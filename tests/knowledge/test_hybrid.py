@@ -93,6 +93,25 @@ def test_unrelated_questions_are_still_refused(hybrid_kb: KnowledgeBase, questio
     assert not hybrid_kb.search(question).answered
 
 
+@pytest.mark.parametrize("question", ["献完血手臂上的针眼多久能沾水", "心肺复苏按压要按多深",
+                                      "向红十字会捐款的银行账号是多少"])
+def test_near_domain_questions_without_a_basis_are_refused(hybrid_kb: KnowledgeBase,
+                                                           question: str) -> None:
+    # the folder's words (献血, 红十字会, 捐款), but no text in it says any of this
+    assert not hybrid_kb.search(question).answered
+
+
+@pytest.mark.parametrize(("question", "file", "article"), [
+    ("献过血的人自己用血能不能少交钱", "blood-donation-law.md", 14),
+    ("献血间隔要多长时间", "blood-donation-law.md", 9),
+])
+def test_their_answerable_neighbours_are_answered(hybrid_kb: KnowledgeBase, question: str,
+                                                  file: str, article: int) -> None:
+    result = hybrid_kb.search(question)
+    assert result.answered
+    assert (result.hits[0].passage.file, result.hits[0].passage.article_number) == (file, article)
+
+
 def test_hybrid_accuracy_on_the_tuning_set(hybrid_kb: KnowledgeBase) -> None:
     report = evaluate(hybrid_kb, load_items(EVAL))
     details = "\n".join(report.failures)
