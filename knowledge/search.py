@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -408,8 +409,8 @@ class Searcher:
         if in_named is not None:
             rank += np.where(in_named[units], NAMED_BOOST, 0.0)
         best = np.argsort(-rank, kind="stable")[:RANKED_KEPT]
-        return [(int(units[i]), float(rank[i]), float(coverage[i]), int(topics[units[i]]))
-                for i in best]
+        return list(zip(units[best].tolist(), rank[best].tolist(), coverage[best].tolist(),
+                        topics[units[best]].tolist(), strict=True))
 
     def _file_mask(self, files: Iterable[str]) -> np.ndarray | None:
         """Units of the given documents, as a boolean array (None when there are none)."""
@@ -444,16 +445,22 @@ class Searcher:
         weights = {g: index.idf(g) for g in grams}
         total = sum(weights.values())
         head = ranked[:PHRASE_CANDIDATES]
-        rescored = []
-        for unit_id, rank, coverage, topics in head:
-            present = sum(w for g, w in weights.items() if index.has(g, unit_id))
-            rescored.append((unit_id, rank + PHRASE_BONUS * present / total, coverage, topics))
+        ids = np.array([item[0] for item in head], dtype=np.int64)
+        present = np.zeros(len(head))
+        holds = np.zeros(index.size, dtype=bool)
+        for gram, weight in weights.items():
+            holds[:] = False
+            holds[index.units_with(gram)] = True
+            present += weight * holds[ids]
+        rescored = [(unit_id, rank + PHRASE_BONUS * float(share) / total, coverage, topics)
+                    for (unit_id, rank, coverage, topics), share in zip(head, present,
+                                                                       strict=True)]
         rescored.sort(key=lambda item: item[1], reverse=True)
         return rescored + ranked[PHRASE_CANDIDATES:]
 
     def _hit(self, unit_id: int, score: float, words: Sequence[Concept]) -> Hit:
         passage = self.corpus.passages[unit_id]
-        text = normalise(passage.text)
+        text = _unit_text(passage.text)
         terms = []
         for term in self.corpus.index.matched(words, unit_id):
             if term.startswith(BIGRAM_PREFIX):
@@ -478,7 +485,7 @@ class Searcher:
     def _own_text_match(self, unit_id: int, words: Sequence[Concept]) -> tuple[float, bool]:
         """How much of the question the unit's own text holds (its askings aside): the share of
         the question's weight, and whether any topical word (or its synonym) is among it."""
-        text = normalise(self.corpus.passages[unit_id].text)
+        text = _unit_text(self.corpus.passages[unit_id].text)
         total = sum(c.weight for c in words)
         found = 0.0
         grounded = False
@@ -540,3 +547,9 @@ def _content_runs(words: list[str]) -> list[list[str]]:
     if current:
         runs.append(current)
     return runs
+
+
+@lru_cache(maxsize=8192)
+def _unit_text(text: str) -> str:
+    """A unit's normalised text: a hybrid search checks some fifty units' own words."""
+    return normalise(text)

@@ -219,7 +219,7 @@ class Embedder:
         With ``wait=False`` it gives None rather than wait behind a background build's batch
         (a second or two); waiting behind another question's embedding is fine.
         """
-        text = self.fit(text[:QUERY_CHARS])
+        text = text[:QUERY_CHARS]
         cached = self._queries.get(text)
         if cached is not None:
             self._queries.move_to_end(text)  # least recently used goes first
@@ -230,7 +230,7 @@ class Embedder:
             if not self.lock.acquire(timeout=QUERY_WAIT if not wait else -1):
                 return None
         try:
-            vector = self._model.query(text)
+            vector = self._model.query(self.fit(text))
         finally:
             self.lock.release()
         if self.query_cache_size:
