@@ -50,23 +50,21 @@ class LexicalIndex:
         # One row per (term, unit): counted unit by unit, weighed all at once.
         numbers: dict[str, int] = {}
         row_terms, row_units, row_counts = array("i"), array("i"), array("i")
-        word_lengths = np.zeros(self.size)
-        gram_lengths = np.zeros(self.size)
         for unit_id, terms in enumerate(unit_terms):
             counts = Counter(terms)
             row_terms.extend([numbers.setdefault(term, len(numbers)) for term in counts])
             row_units.extend([unit_id] * len(counts))
             row_counts.extend(counts.values())
-            gram_lengths[unit_id] = sum(tf for term, tf in counts.items()
-                                        if term[0] == BIGRAM_PREFIX)
-            word_lengths[unit_id] = sum(tf for term, tf in counts.items()
-                                        if term[0] not in _SPECIAL)
-        avg_words = float(word_lengths.mean()) if self.size else 1.0
-        avg_grams = float(gram_lengths.mean()) if self.size else 1.0
         is_gram = np.array([term[0] == BIGRAM_PREFIX for term in numbers], dtype=bool)
+        is_word = np.array([term[0] not in _SPECIAL for term in numbers], dtype=bool)
         term_of = np.frombuffer(row_terms, dtype=np.int32)
         unit_of = np.frombuffer(row_units, dtype=np.int32)
         tf = np.frombuffer(row_counts, dtype=np.int32).astype(np.float64)
+        # a unit's length in words and in bigrams (lead-prefixed repeats counted in neither)
+        gram_lengths = np.bincount(unit_of, tf * is_gram[term_of], minlength=self.size)
+        word_lengths = np.bincount(unit_of, tf * is_word[term_of], minlength=self.size)
+        avg_words = float(word_lengths.mean()) if self.size else 1.0
+        avg_grams = float(gram_lengths.mean()) if self.size else 1.0
         norm = np.where(is_gram[term_of],
                         1 - B + B * gram_lengths[unit_of] / max(avg_grams, 1.0),
                         1 - B + B * word_lengths[unit_of] / max(avg_words, 1.0))

@@ -91,6 +91,8 @@ class Analyzer:
         self.freq = freq
         self.total = total
         self._segmenter = Segmenter(freq, total)
+        # a word's index terms (itself and its sub-words), worked out once: words repeat a lot
+        self._word_terms: dict[str, tuple[str, ...]] = {}
 
     def __getstate__(self) -> dict[str, object]:
         return {"freq": self.freq, "total": self.total}
@@ -133,23 +135,28 @@ class Analyzer:
         terms: list[str] = []
         lead_start, lead_end = lead
         position = 0
+        known = self._word_terms
         for word in self.words(text):
             start = position
             position += len(word)
-            if not _WORDLIKE.search(word) or word in STOPWORDS:
+            found = known.get(word)
+            if found is None:
+                found = known[word] = self._terms_of(word)
+            if not found:
                 continue
-            in_lead = lead_start <= start < lead_end
-            if len(word) >= 2:
-                terms.append(word)
-                if in_lead:
-                    terms.append(LEAD_PREFIX + word)
-            if len(word) >= 3 and _CJK.search(word):
-                pieces = self._sub_words(word)
-                terms.extend(pieces)
-                if in_lead:
-                    terms.extend(LEAD_PREFIX + piece for piece in pieces)
+            terms.extend(found)
+            if lead_start <= start < lead_end:
+                terms.extend(LEAD_PREFIX + term for term in found)
         terms.extend(bigrams(text))
         return terms
+
+    def _terms_of(self, word: str) -> tuple[str, ...]:
+        if not _WORDLIKE.search(word) or word in STOPWORDS:
+            return ()
+        terms = [word] if len(word) >= 2 else []
+        if len(word) >= 3 and _CJK.search(word):
+            terms.extend(self._sub_words(word))
+        return tuple(terms)
 
     def _sub_words(self, word: str) -> list[str]:
         found = []
