@@ -79,6 +79,9 @@ def test_named_document_keeps_its_weight(hybrid_kb: KnowledgeBase) -> None:
     ("被留置了家里人多久能知道", "supervision-law-2024.md", 50),
     ("两口子都是公务员，能在同一个科室上班吗", "civil-servant-law.md", 74),
     ("人走了以后家属能不能替他决定捐器官", "organ-donation-transplant-regulations.md", 9),
+    # next to the near-domain topics no text answers (献血后护理), and answered
+    ("献过血的人自己用血能不能少交钱", "blood-donation-law.md", 14),
+    ("献血间隔要多长时间", "blood-donation-law.md", 9),
 ])
 def test_colloquial_questions_find_their_article(hybrid_kb: KnowledgeBase, question: str,
                                                  file: str, article: int) -> None:
@@ -99,17 +102,6 @@ def test_near_domain_questions_without_a_basis_are_refused(hybrid_kb: KnowledgeB
                                                            question: str) -> None:
     # the folder's words (献血, 红十字会, 捐款), but no text in it says any of this
     assert not hybrid_kb.search(question).answered
-
-
-@pytest.mark.parametrize(("question", "file", "article"), [
-    ("献过血的人自己用血能不能少交钱", "blood-donation-law.md", 14),
-    ("献血间隔要多长时间", "blood-donation-law.md", 9),
-])
-def test_their_answerable_neighbours_are_answered(hybrid_kb: KnowledgeBase, question: str,
-                                                  file: str, article: int) -> None:
-    result = hybrid_kb.search(question)
-    assert result.answered
-    assert (result.hits[0].passage.file, result.hits[0].passage.article_number) == (file, article)
 
 
 def test_hybrid_accuracy_on_the_tuning_set(hybrid_kb: KnowledgeBase) -> None:
