@@ -63,13 +63,14 @@ class Fused:
 
 
 def fuse(lexical: Sequence[Lexical], sims: Any, top: int, off_topic: float,
-         elsewhere: Any = None, gate: float | None = None) -> list[Fused]:
+         elsewhere: Any = None, gate: float | None = None, bias: Any = None) -> list[Fused]:
     """The passages to offer, best first; empty when neither engine vouches for the question.
 
     ``sims``: each unit's cosine to the question; ``off_topic``: the question's cosine to the
     nearest everyday topic that no regulations folder covers (knowledge.offtopic);
     ``elsewhere``: a boolean mask of units from another province's rules than the question names
-    (demoted as the lexical engine demotes them).
+    (demoted as the lexical engine demotes them); ``bias``: an amount per unit added to the
+    fused score (the lexical engine's penalty-article intent, which the model cannot see).
     """
     if not len(sims):
         return []
@@ -90,7 +91,8 @@ def fuse(lexical: Sequence[Lexical], sims: Any, top: int, off_topic: float,
         return score
 
     fused = {unit: (by_unit[unit].rank if unit in by_unit else 0.0)
-             + SEMANTIC_WEIGHT * semantic(unit) for unit in candidates}
+             + SEMANTIC_WEIGHT * semantic(unit) + (float(bias[unit]) if bias is not None else 0.0)
+             for unit in candidates}
     order = sorted(fused, key=fused.__getitem__, reverse=True)
 
     lexical_answers = any(item.answers for item in lexical)

@@ -306,6 +306,16 @@ def test_fusion_lets_the_model_find_what_the_words_miss() -> None:
     assert 0.0 <= hits[0].score <= 1.0
 
 
+def test_fusion_weighs_the_penalty_intent_on_the_models_side_too() -> None:
+    from knowledge.fusion import fuse
+
+    # the model finds a duty (unit 4) and the article punishing its breach (unit 7) alike
+    sims = _sims({4: 0.902, 7: 0.90})
+    assert [f.unit for f in fuse([], sims, 2, off_topic=0.85)] == [4, 7]
+    asks_consequences = np.where(np.arange(len(sims)) == 7, 0.08, 0.0)
+    assert [f.unit for f in fuse([], sims, 2, off_topic=0.85, bias=asks_consequences)] == [7, 4]
+
+
 def test_fusion_refuses_when_an_everyday_topic_is_closer() -> None:
     from knowledge.fusion import Lexical, fuse
 
