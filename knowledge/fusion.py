@@ -67,7 +67,7 @@ def fuse(lexical: Sequence[Lexical], sims: Any, top: int, off_topic: float,
     """The passages to offer, best first; empty when neither engine vouches for the question.
 
     ``sims``: each unit's cosine to the question; ``off_topic``: the question's cosine to the
-    nearest everyday topic that no regulations folder covers (knowledge.offtopic);
+    nearest topic that no regulations folder covers (knowledge.offtopic, SemanticIndex.off_topic);
     ``elsewhere``: a boolean mask of units from another province's rules than the question names
     (demoted as the lexical engine demotes them); ``bias``: an amount per unit added to the
     fused score (the lexical engine's penalty-article intent, which the model cannot see).
