@@ -298,7 +298,15 @@ def _graph(shape: Shape, tensors: dict[str, np.ndarray]) -> Any:
         nodes, "multilingual-e5-small",
         [helper.make_tensor_value_info("embeds", TensorProto.FLOAT, ["T", size])],
         [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["T", size])], weights)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
-                                                    helper.make_opsetid("com.microsoft", 1)])
+    return runnable(graph, {"": 17, "com.microsoft": 1})
+
+
+def runnable(graph: Any, opsets: dict[str, int]) -> Any:
+    """A model of ``graph`` that onnxruntime 1.20+ loads: the onnx package stamps its own (newer)
+    IR version, which older runtimes refuse; these graphs need nothing past IR 8."""
+    from onnx import helper
+
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid(domain, version)
+                                                    for domain, version in opsets.items()])
     model.ir_version = 8
     return model

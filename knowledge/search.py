@@ -208,11 +208,12 @@ class Searcher:
         # Units of another province's rules than the question names: demoted by both engines.
         elsewhere = self._file_mask(
             file for file, place in corpus.local_places.items() if place not in squashed)
-        scored = self._score(words, named, squashed, elsewhere)
+        penalty = self._penalty_bias(squashed)
+        scored = self._score(words, named, elsewhere, penalty)
         ranked = sorted(scored, key=lambda item: item[1], reverse=True)
         ranked = self._phrase_bonus(ranked)
         if self.semantic is not None and not self._certain(ranked, named, words):
-            hybrid = self._hybrid(ranked, named, words, top, elsewhere, squashed)
+            hybrid = self._hybrid(ranked, named, words, top, elsewhere, penalty)
             if hybrid is not None:
                 return SearchResult(question, bool(hybrid), hybrid,
                                     "search" if hybrid else "no_basis",
@@ -230,7 +231,8 @@ class Searcher:
         return SearchResult(question, True, hits, "search")
 
     def _hybrid(self, ranked: list[Scored], named: set[str], words: Sequence[Concept],
-                top: int, elsewhere: np.ndarray | None, squashed: str) -> list[Hit] | None:
+                top: int, elsewhere: np.ndarray | None,
+                penalty: np.ndarray | None) -> list[Hit] | None:
         """Hits from the lexical ranking fused with unit vectors; None if the model is busy."""
         vector = self.semantic.query_vector(self._embedding_text(), wait=False)
         if vector is None:
@@ -244,10 +246,8 @@ class Searcher:
         # The model reads a duty and the article punishing its breach alike; the question's
         # intent (要担什么责任 / 能不能) counts on the semantic side too (+2 top-1 on tuning and
         # blind 1-4, +1 on blind 7, none lost).
-        bias = (self._penalty_bias(squashed) if len(self.corpus.penalties) == len(sims)
-                else None)
         fused = fusion.fuse(lexical, sims, top, off_topic=self.semantic.off_topic(vector),
-                            elsewhere=elsewhere, gate=gate, bias=bias)
+                            elsewhere=elsewhere, gate=gate, bias=penalty)
         return [self._hit(f.unit, f.score, words) for f in fused]
 
     def _certain(self, ranked: list[Scored], named: set[str], words: Sequence[Concept]) -> bool:
@@ -372,8 +372,8 @@ class Searcher:
             terms.extend(words)
         return tuple(dict.fromkeys(terms))
 
-    def _score(self, concepts: Sequence[Concept], named: set[str],
-               squashed: str, elsewhere: np.ndarray | None) -> list[Scored]:
+    def _score(self, concepts: Sequence[Concept], named: set[str], elsewhere: np.ndarray | None,
+               penalty: np.ndarray | None) -> list[Scored]:
         """(unit, rank score, coverage, topic words matched), best first, for the leading units
         that match any concept (every unit is scored at once, with arrays)."""
         corpus = self.corpus
@@ -406,8 +406,8 @@ class Searcher:
             coverage = np.where(elsewhere[units], coverage * LOCAL_PENALTY, coverage)
         # Coverage decides; the rest (repetition, subject of the article) orders near-ties.
         rank = coverage + (TIE_BREAK * raw[units] + LEAD_BONUS * lead[units]) / total
-        if len(corpus.penalties) == index.size:
-            rank += self._penalty_bias(squashed)[units]
+        if penalty is not None:
+            rank += penalty[units]
         in_named = self._file_mask(named)
         if in_named is not None:
             rank += np.where(in_named[units], NAMED_BOOST, 0.0)
@@ -415,8 +415,11 @@ class Searcher:
         return list(zip(units[best].tolist(), rank[best].tolist(), coverage[best].tolist(),
                         topics[units[best]].tolist(), strict=True))
 
-    def _penalty_bias(self, squashed: str) -> np.ndarray:
-        """Per unit: penalty articles up when the question asks about consequences, else down."""
+    def _penalty_bias(self, squashed: str) -> np.ndarray | None:
+        """Per unit: penalty articles up when the question asks about consequences, else down
+        (None for a corpus without the flags)."""
+        if len(self.corpus.penalties) != self.corpus.index.size:
+            return None
         wants_penalty = any(word in squashed for word in PENALTY_INTENT)
         return np.where(self.corpus.penalties,
                         PENALTY_RANK if wants_penalty else -PENALTY_RANK, 0.0)

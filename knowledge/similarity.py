@@ -66,6 +66,8 @@ class Cosines:
         import onnxruntime
         from onnx import TensorProto, helper, numpy_helper
 
+        from knowledge.encoder import runnable
+
         rows, size = self.matrix.shape
         peaks = np.abs(self.matrix).max(axis=1)
         self._scales = (np.where(peaks > 0, peaks, 1.0) / 127).astype(np.float32)
@@ -87,8 +89,7 @@ class Cosines:
             [helper.make_tensor_value_info("query", TensorProto.UINT8, [1, size])],
             [helper.make_tensor_value_info("products", TensorProto.INT32, [1, rows])],
             [numpy_helper.from_array(np.array(_ZERO_POINT, dtype=np.uint8), "zero"), table])
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-        model.ir_version = 8
+        model = runnable(graph, {"": 17})
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # on the searching thread, like the float product
         options.inter_op_num_threads = 1
