@@ -119,11 +119,15 @@ def answer_text(t: Texts, result: SearchResult) -> str:
         lines = [t("kb_no_basis")]
         lines += [f"• {esc(s)}" for s in result.suggestions]
         return "\n".join(lines)
-    head = (
-        t("kb_article_title")
-        if result.kind == "article_lookup"
-        else t("kb_answer_title", count=len(result.hits))
-    )
+    if result.table is not None:
+        table = result.table
+        head = t("kb_table_overview", title=esc(table.title), rows=table.rows,
+                 labels=esc("、".join(table.label_columns)), example=esc(table.example),
+                 columns=esc("、".join(table.value_columns)), count=len(result.hits))
+    elif result.kind == "article_lookup":
+        head = t("kb_article_title")
+    else:
+        head = t("kb_answer_title", count=len(result.hits))
     blocks = [head]
     for index, hit in enumerate(result.hits, start=1):
         blocks.append(f"{index}. " + quote(t, hit.passage, hit.matched_terms, limit=700))

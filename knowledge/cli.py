@@ -71,6 +71,16 @@ def result_to_json(result: SearchResult) -> dict[str, Any]:
         }
     if result.suggestions:
         data["suggestions"] = list(result.suggestions)
+    if result.table is not None:
+        table = result.table
+        data["table"] = {
+            "file": table.file,
+            "title": table.title,
+            "label_columns": list(table.label_columns),
+            "value_columns": list(table.value_columns),
+            "rows": table.rows,
+            "example": table.example,
+        }
     return data
 
 
@@ -101,6 +111,12 @@ def format_result(result: SearchResult) -> str:
         understood = result.kind != "bad_input"
         lines.append("知识库中没有找到依据。" if understood else "没有看懂这个问题。")
         lines.extend(f"· {tip}" for tip in result.suggestions)
+    if result.table is not None:
+        table = result.table
+        labels = "、".join(table.label_columns)
+        lines.append(f"《{table.title}》按{labels}逐行列出（共 {table.rows} 行），"
+                     f"问题里没有写明是哪一行。请补上{labels}和要查的一列再问，例如“{table.example}”。"
+                     "下面是表的前几行。")
     for number, hit in enumerate(result.hits, start=1):
         passage = hit.passage
         where = passage.article or passage.row or ""

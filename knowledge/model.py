@@ -44,6 +44,18 @@ class MissingArticle:
 
 
 @dataclass(frozen=True)
+class TableOverview:
+    """A question that finds a table but names none of its rows ("出差住宿标准多少？")."""
+
+    file: str
+    title: str
+    label_columns: tuple[str, ...]  # the columns that tell rows apart (地区, 市县)
+    value_columns: tuple[str, ...]  # the rest (一类, 二类, 三类, ...)
+    rows: int
+    example: str  # one row's label, to show how to ask
+
+
+@dataclass(frozen=True)
 class SearchResult:
     question: str
     answered: bool
@@ -51,6 +63,8 @@ class SearchResult:
     kind: ResultKind
     missing: MissingArticle | None = None
     suggestions: list[str] = field(default_factory=list)
+    # Set when the hits are the first rows of a table the question names no row of.
+    table: TableOverview | None = None
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ import numpy as np
 from knowledge import fusion
 from knowledge.bm25 import Concept, LexicalIndex, Variant
 from knowledge.catalog import Catalog, Mention, squash
-from knowledge.model import Hit, MissingArticle, Passage, SearchResult
+from knowledge.model import Hit, MissingArticle, Passage, SearchResult, TableOverview
 from knowledge.query import ArticleRef, article_refs, clean_question, meaningful_chars
+from knowledge.structure import row_columns
 from knowledge.synonyms import (
     COLLOQUIAL,
     FILLER,
@@ -215,9 +216,10 @@ class Searcher:
         if self.semantic is not None and not self._certain(ranked, named, words):
             hybrid = self._hybrid(ranked, named, words, top, elsewhere, penalty)
             if hybrid is not None:
-                return SearchResult(question, bool(hybrid), hybrid,
-                                    "search" if hybrid else "no_basis",
-                                    suggestions=[] if hybrid else self._suggestions(ranked))
+                if not hybrid:
+                    return SearchResult(question, False, [], "no_basis",
+                                        suggestions=self._suggestions(ranked))
+                return self._answer(question, hybrid, words, top)
         hits: list[Hit] = []
         for unit_id, _rank, coverage, topics in ranked:
             if not self._vouches(unit_id, coverage, topics, named, words):
@@ -228,7 +230,49 @@ class Searcher:
         if not hits:
             return SearchResult(question, False, [], "no_basis",
                                 suggestions=self._suggestions(ranked))
-        return SearchResult(question, True, hits, "search")
+        return self._answer(question, hits, words, top)
+
+    def _answer(self, question: str, hits: list[Hit], words: Sequence[Concept],
+                top: int) -> SearchResult:
+        """The hits as found, or, when they come from a table and the question names none of its
+        rows (no place, no rank: "出差住宿标准多少？"), the table's first rows and what to add
+        to the question: any one row would be an arbitrary pick."""
+        rows = self._table_rows(hits[0].passage)
+        if not rows or any(self._names_row(self.corpus.passages[i], words) for i in rows):
+            return SearchResult(question, True, hits, "search")
+        first = self.corpus.passages[rows[0]]
+        labels, values = row_columns(first.text)
+        label = first.row or ""
+        # "北京 一类": a row and a column, the way a question should name them.
+        example = f"{label.split()[0]} {values[0]}" if label and values else label
+        overview = TableOverview(first.file, first.title, tuple(labels), tuple(values),
+                                 len(rows), example)
+        # A note on the table (the leader when it is not a row) stays first.
+        kept = [] if hits[0].passage.kind == "row" else hits[:1]
+        shown = kept + [self._hit(i, hits[0].score, words) for i in rows[: top - len(kept)]]
+        return SearchResult(question, True, shown, "search", table=overview)
+
+    def _table_rows(self, leader: Passage) -> list[int]:
+        """The rows of the table a hit belongs to: a row's own table, or the first table of a
+        document that is mostly one table (its notes are paragraphs); else none."""
+        corpus = self.corpus
+        if leader.kind == "article":
+            return []
+        start, end = corpus.file_units[leader.file]
+        rows = [i for i in range(start, end) if corpus.passages[i].kind == "row"]
+        if leader.kind != "row" and len(rows) * 2 <= end - start:
+            return []
+        if not rows:
+            return []
+        anchor = leader if leader.kind == "row" else corpus.passages[rows[0]]
+        header = anchor.text.split("\n", 1)[0]
+        return [i for i in rows if corpus.passages[i].text.split("\n", 1)[0] == header]
+
+    def _names_row(self, passage: Passage, words: Sequence[Concept]) -> bool:
+        """Whether a word of the question (or its synonym) stands in the row's own cells."""
+        cells = _unit_text(passage.text.split("\n", 1)[1] if "\n" in passage.text else "")
+        return any(all(term in cells for term in variant.terms)
+                   for concept in words for variant in concept.variants)
 
     def _hybrid(self, ranked: list[Scored], named: set[str], words: Sequence[Concept],
                 top: int, elsewhere: np.ndarray | None,

@@ -211,17 +211,34 @@ def _table_units(lines: list[str], chapter: str | None, title: str) -> list[RawU
 
 def _row_label(header: list[str], cells: list[str]) -> str:
     """The leading text cells of a row (region and city), skipping a running number column."""
-    parts: list[str] = []
+    positions = _label_positions(header, cells)
+    return " ".join(cells[i] for i in positions) if positions else " ".join(cells[:2])
+
+
+def _label_positions(header: list[str], cells: list[str]) -> list[int]:
+    positions: list[int] = []
     for position, cell in enumerate(cells):
         if not cell:
             continue
         if _is_number(cell):
-            if parts:
+            if positions:
                 break
             continue
         if position < len(header) and header[position] in ("序号", "编号", "No", "No."):
             continue
-        parts.append(cell)
-        if len(parts) == 2:
+        positions.append(position)
+        if len(positions) == 2:
             break
-    return " ".join(parts) if parts else " ".join(cells[:2])
+    return positions
+
+
+def row_columns(row_text: str) -> tuple[list[str], list[str]]:
+    """A row unit's column names: those that tell rows apart (its label) and the others."""
+    lines = row_text.split("\n")
+    header = _cells(lines[0])
+    cells = _cells(lines[1]) if len(lines) > 1 else []
+    positions = set(_label_positions(header, cells))
+    labels = [name for i, name in enumerate(header) if i in positions and name]
+    values = [name for i, name in enumerate(header)
+              if i not in positions and name and name not in ("序号", "编号", "No", "No.")]
+    return labels, values

@@ -50,6 +50,10 @@ async def test_lodging_answers_carry_the_unverified_warning(
     staff = client.user("孙某某", STAFF_ID)
     reply = (await client.send(staff, "/ask 呼和浩特 司局级 住宿费"))[-1]
     assert "呼和浩特" in reply.text and "财行〔2016〕71号" in reply.text
+    # No place, no rank: the bot says which table answers it and what to add, not a random row.
+    vague = (await client.send(staff, "出差住宿标准多少？"))[-1]
+    assert "没有写明是哪一行" in vague.text and "请补上地区、市县" in vague.text
+    assert "北京" in vague.text and "一类、二类、三类" in vague.text
 
 
 async def test_inline_mode(

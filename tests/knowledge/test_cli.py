@@ -31,6 +31,16 @@ def test_json_contract(tmp_path: Path) -> None:
     assert "\\u" not in output  # ensure_ascii=False
 
 
+def test_json_table_overview(tmp_path: Path) -> None:
+    _, output = _run(["出差住宿标准多少？"], cache=tmp_path)
+    data = json.loads(output)
+    assert data["answered"] and data["hits"][0]["file"] == "travel-lodging-standards-2016.md"
+    assert data["table"]["label_columns"] == ["地区", "市县"]
+    assert data["table"]["file"] == "travel-lodging-standards-2016.md"
+    _, named = _run(["呼和浩特 司局级"], cache=tmp_path)
+    assert "table" not in json.loads(named)
+
+
 def test_json_no_basis_and_top(tmp_path: Path) -> None:
     _, output = _run(["今天天气怎么样"], cache=tmp_path)
     data = json.loads(output)

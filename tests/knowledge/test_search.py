@@ -1,6 +1,10 @@
+from pathlib import Path
+
 import pytest
 
 from knowledge import KnowledgeBase
+
+from .conftest import write
 
 LODGING = "travel-lodging-standards-2016.md"
 
@@ -11,6 +15,44 @@ def test_table_row_lookup(shipped_kb: KnowledgeBase) -> None:
     top = result.hits[0].passage
     assert (top.file, top.row) == (LODGING, "内蒙古 呼和浩特市")
     assert "| 800 | 460 | 350 |" in top.text
+
+
+def test_a_table_question_naming_no_row_asks_which_row(shipped_kb: KnowledgeBase) -> None:
+    result = shipped_kb.search("出差住宿标准多少？")
+    assert result.answered and result.table is not None
+    assert result.table.file == LODGING
+    assert result.table.label_columns == ("地区", "市县")
+    assert result.table.value_columns[:3] == ("一类", "二类", "三类")
+    assert result.table.rows > 60
+    # Not an arbitrary row: the table from its start, in the document's order.
+    rows = [hit.passage.row for hit in result.hits if hit.passage.kind == "row"]
+    assert rows[:2] == [
+        "北京 全市", "天津 6个中心城区、滨海新区、东丽区、西青区、津南区、北辰区、武清区、宝坻区、静海区、蓟县"]
+    for named in ("呼和浩特 司局级", "去北京出差住多少钱"):
+        assert shipped_kb.search(named).table is None, named
+
+
+def test_an_organisations_own_table_is_overviewed_the_same_way(small_folder: Path,
+                                                               tmp_path: Path) -> None:
+    write(small_folder, "travel.md", """---
+title: 测试协会差旅费管理办法
+complete: yes
+---
+# 测试协会差旅费管理办法
+
+| 职级 | 住宿费 | 伙食补助费 |
+| --- | --- | --- |
+| 会长 | 600 | 100 |
+| 部长 | 450 | 100 |
+| 其他人员 | 350 | 80 |
+""")
+    base = KnowledgeBase.load(small_folder, tmp_path / "cache", semantic=False)
+    overview = base.search("住宿费标准是多少").table
+    assert overview is not None
+    assert (overview.label_columns, overview.value_columns) == (("职级",), ("住宿费", "伙食补助费"))
+    assert overview.rows == 3 and overview.example == "会长 住宿费"
+    named = base.search("部长出差住宿费多少")
+    assert named.table is None and named.hits[0].passage.row == "部长"
 
 
 def test_unverified_warning_is_carried_by_every_hit(shipped_kb: KnowledgeBase) -> None:
