@@ -319,7 +319,9 @@ class Searcher:
         corpus = self.corpus
         ids = [i for i, p in enumerate(corpus.passages) if p.file == mentions[0].files[0]][:top]
         hits = [Hit(corpus.passages[i], 1.0, ()) for i in ids]
-        return SearchResult(question, bool(hits), hits, "search" if hits else "no_basis")
+        if not hits:
+            return SearchResult(question, False, [], "no_basis")
+        return self._answer(question, hits, (), top)
 
     def _concepts(self, content: str) -> list[Concept]:
         index = self.corpus.index

@@ -28,6 +28,9 @@ def test_a_table_question_naming_no_row_asks_which_row(shipped_kb: KnowledgeBase
     rows = [hit.passage.row for hit in result.hits if hit.passage.kind == "row"]
     assert rows[:2] == [
         "北京 全市", "天津 6个中心城区、滨海新区、东丽区、西青区、津南区、北辰区、武清区、宝坻区、静海区、蓟县"]
+    # Naming only the document ("差旅住宿费标准") opens it the same way.
+    opening = shipped_kb.search("差旅住宿费标准")
+    assert opening.table is not None and opening.hits[0].passage.file == LODGING
     for named in ("呼和浩特 司局级", "去北京出差住多少钱"):
         assert shipped_kb.search(named).table is None, named
 
