@@ -276,6 +276,15 @@ def router() -> Router:
             return
         result = await search(knowledge, question[:QUESTION_MAX], INLINE_TOP)
         items = []
+        if result.table is not None:
+            # First the table overview: which columns to name, and the table's first rows.
+            items.append(InlineQueryResultArticle(
+                id=f"t{result.hits[0].passage.id}",
+                title=texts("kb_table_inline", labels="、".join(result.table.label_columns))[:100],
+                description=result.table.title[:120],
+                input_message_content=InputTextMessageContent(
+                    message_text=answer_text(texts, result)[:4000]),
+            ))
         for hit in result.hits if result.answered else []:
             passage = hit.passage
             items.append(

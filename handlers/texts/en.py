@@ -196,6 +196,7 @@ TEXTS: dict[str, str] = {
     # regulations Q&A
     "kb_answer_title": "{count} passages found (quoted verbatim):",
     "kb_article_title": "The article:",
+    "kb_table_inline": "A table: please name the {labels}",
     "kb_table_overview": "《{title}》 is a table with one row per {labels} ({rows} rows), and the question names none of them. Please add the {labels} and the column you need and ask again, e.g. “{example}”.\nColumns: {columns}. The first {count} rows (quoted verbatim):",
     "kb_verbatim_note": "Quoted verbatim; words matching your question are in bold. Tap “Full” for the whole article and its neighbours.",
     "kb_warning": "⚠️ {warning}",

@@ -208,6 +208,7 @@ TEXTS: dict[str, str] = {
     # regulations Q&A
     "kb_answer_title": "找到 {count} 处依据（原文摘录）：",
     "kb_article_title": "条文原文：",
+    "kb_table_inline": "这是一张表：请写明{labels}",
     "kb_table_overview": "《{title}》是按{labels}逐行列出的表（共 {rows} 行），问题里没有写明是哪一行。请补上{labels}和要查的一列再问，例如“{example}”。\n各列：{columns}。下面是表的前 {count} 行（原文摘录）：",
     "kb_verbatim_note": "以上为原文摘录，加粗为与问题对应的词。点“全文”看整条及前后条。",
     "kb_warning": "⚠️ {warning}",

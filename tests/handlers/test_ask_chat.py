@@ -65,6 +65,13 @@ async def test_inline_mode(
     await client.feed(Update(update_id=999_001, inline_query=query))
     answer = client.api.calls[-1]
     assert isinstance(answer, AnswerInlineQuery) and answer.results
+    query = InlineQuery(id="iq3", from_user=staff, query="差旅 住宿", offset="")
+    await client.feed(Update(update_id=999_003, inline_query=query))
+    table = client.api.calls[-1]
+    assert isinstance(table, AnswerInlineQuery)
+    first = table.results[0]
+    assert "请写明地区、市县" in first.title  # type: ignore[union-attr]
+    assert "北京" in first.input_message_content.message_text  # type: ignore[union-attr]
     stranger = client.user("路人", 4242)
     query = InlineQuery(id="iq2", from_user=stranger, query="红十字会法第十一条", offset="")
     await client.feed(Update(update_id=999_002, inline_query=query))
