@@ -26,8 +26,7 @@ def test_a_table_question_naming_no_row_asks_which_row(shipped_kb: KnowledgeBase
     assert result.table.rows > 60
     # Not an arbitrary row: the table from its start, in the document's order.
     rows = [hit.passage.row for hit in result.hits if hit.passage.kind == "row"]
-    assert rows[:2] == [
-        "北京 全市", "天津 6个中心城区、滨海新区、东丽区、西青区、津南区、北辰区、武清区、宝坻区、静海区、蓟县"]
+    assert rows[0] == "北京 全市" and rows[1].startswith("天津 6个中心城区")
     # Naming only the document ("差旅住宿费标准") opens it the same way.
     opening = shipped_kb.search("差旅住宿费标准")
     assert opening.table is not None and opening.hits[0].passage.file == LODGING
@@ -52,7 +51,8 @@ complete: yes
     base = KnowledgeBase.load(small_folder, tmp_path / "cache", semantic=False)
     overview = base.search("住宿费标准是多少").table
     assert overview is not None
-    assert (overview.label_columns, overview.value_columns) == (("职级",), ("住宿费", "伙食补助费"))
+    assert overview.label_columns == ("职级",)
+    assert overview.value_columns == ("住宿费", "伙食补助费")
     assert overview.rows == 3 and overview.example == "会长 住宿费"
     named = base.search("部长出差住宿费多少")
     assert named.table is None and named.hits[0].passage.row == "部长"
