@@ -262,8 +262,6 @@ class Searcher:
         rows = [i for i in range(start, end) if corpus.passages[i].kind == "row"]
         if leader.kind != "row" and len(rows) * 2 <= end - start:
             return []
-        if not rows:
-            return []
         anchor = leader if leader.kind == "row" else corpus.passages[rows[0]]
         header = anchor.text.split("\n", 1)[0]
         return [i for i in rows if corpus.passages[i].text.split("\n", 1)[0] == header]
