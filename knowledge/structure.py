@@ -209,6 +209,10 @@ def _table_units(lines: list[str], chapter: str | None, title: str) -> list[RawU
     return units
 
 
+# A running number column: neither a row's label nor one of its values.
+_NUMBER_COLUMNS = ("序号", "编号", "No", "No.")
+
+
 def _row_label(header: list[str], cells: list[str]) -> str:
     """The leading text cells of a row (region and city), skipping a running number column."""
     positions = _label_positions(header, cells)
@@ -224,7 +228,7 @@ def _label_positions(header: list[str], cells: list[str]) -> list[int]:
             if positions:
                 break
             continue
-        if position < len(header) and header[position] in ("序号", "编号", "No", "No."):
+        if position < len(header) and header[position] in _NUMBER_COLUMNS:
             continue
         positions.append(position)
         if len(positions) == 2:
@@ -240,5 +244,5 @@ def row_columns(row_text: str) -> tuple[list[str], list[str]]:
     positions = set(_label_positions(header, cells))
     labels = [name for i, name in enumerate(header) if i in positions and name]
     values = [name for i, name in enumerate(header)
-              if i not in positions and name and name not in ("序号", "编号", "No", "No.")]
+              if i not in positions and name and name not in _NUMBER_COLUMNS]
     return labels, values
