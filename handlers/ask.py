@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import re
 from collections import OrderedDict
+from dataclasses import replace
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
@@ -29,7 +30,7 @@ from bot.services.actor import Actor
 from bot.services.errors import NotAllowed
 from handlers.callbacks import KbCb
 from handlers.filters import Registered
-from handlers.sending import answer_long, download, send_long
+from handlers.sending import MESSAGE_LIMIT, answer_long, download, send_long
 from handlers.states import KbFlow
 from handlers.texts import Texts, esc
 from knowledge import Hit, KnowledgeBase, Passage, SearchResult
@@ -133,6 +134,16 @@ def answer_text(t: Texts, result: SearchResult) -> str:
         blocks.append(f"{index}. " + quote(t, hit.passage, hit.matched_terms, limit=700))
     blocks.append(t("kb_verbatim_note"))
     return "\n\n".join(blocks)
+
+
+def fitting_answer_text(t: Texts, result: SearchResult) -> str:
+    """The answer in one message: the last hits are left out until it fits (a cut could split
+    the HTML; one quote always fits)."""
+    text = answer_text(t, result)
+    while len(text) > MESSAGE_LIMIT and len(result.hits) > 1:
+        result = replace(result, hits=result.hits[:-1])
+        text = answer_text(t, result)
+    return text
 
 
 def answer_keyboard(
@@ -283,7 +294,7 @@ def router() -> Router:
                 title=texts("kb_table_inline", labels="、".join(result.table.label_columns))[:100],
                 description=result.table.title[:120],
                 input_message_content=InputTextMessageContent(
-                    message_text=answer_text(texts, result)[:4000]),
+                    message_text=fitting_answer_text(texts, result)),
             ))
         for hit in result.hits if result.answered else []:
             passage = hit.passage

@@ -102,3 +102,25 @@ async def test_admin_adds_a_document_and_measures_link_to_it(
     view = (await client.click(owner, "11.1"))[-1]
     cited = view.button_data("淮北市红十字会公务接待管理制度")
     assert cited.startswith("kb:full:")
+
+
+def test_an_overview_with_long_rows_fits_one_inline_message() -> None:
+    from handlers.ask import fitting_answer_text
+    from handlers.sending import MESSAGE_LIMIT
+    from handlers.texts import texts_for
+    from knowledge.model import Hit, Passage, SearchResult, TableOverview
+
+    long = "<很长的说明>" * 150
+    rows = [Passage(id=f"x{n}", file="t.md", title="测试表", article=None, article_number=None,
+                    chapter=None, row=f"职级{n}", version=None,
+                    text=f"| 职级 | 说明 |\n| 职级{n} | {long} |", warning=None, kind="row")
+            for n in range(5)]
+    overview = TableOverview("t.md", "测试表", ("职级",), ("说明",), 5, "职级0 说明")
+    result = SearchResult("标准多少", True, [Hit(p, 0.8, ()) for p in rows], "search",
+                          table=overview)
+    text = fitting_answer_text(texts_for("zh"), result)
+    assert len(text) <= MESSAGE_LIMIT
+    assert "职级0" in text and text.count("&lt;很长的说明&gt;") >= 100  # whole quotes, escaped
+    assert text.count("<b>") == text.count("</b>")
+    shown = text.count("📖")
+    assert 1 <= shown < 5 and f"前 {shown} 行" in text  # the heading counts what is shown
